@@ -1,0 +1,75 @@
+/**
+ * The node entity's messages. Commands are what others may ask of a node; events are what it records in
+ * its journal. Both are discriminated unions on `type`.
+ */
+import type { BootSettings, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
+import type { LifecycleEvent, LifecycleSnapshot } from '../conductor/node-lifecycle.ts';
+import type { ReplyTo } from '../runtime/reply.ts';
+
+/** The node as its actor knows it; the `nodes` read model is a projection of this. */
+export interface NodeRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly type: NodeType;
+  readonly identifiers: readonly string[];
+  readonly obms: readonly NodeObmRef[];
+  readonly tags: readonly string[];
+  readonly relations: readonly Relation[];
+  readonly bootSettings?: BootSettings;
+  readonly sku: string | null;
+  readonly autoDiscover: boolean;
+  readonly lifecycle: LifecycleSnapshot & { readonly since: string };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What may be given when creating a node; everything else has a default. */
+export interface NodeSpec {
+  readonly name?: string;
+  readonly type?: NodeType;
+  readonly identifiers?: readonly string[];
+  readonly tags?: readonly string[];
+  readonly relations?: readonly Relation[];
+  readonly bootSettings?: BootSettings;
+  readonly autoDiscover?: boolean;
+}
+
+/** Fields a PATCH may change. Lifecycle changes go through `node.lifecycle`, never through a patch. */
+export interface NodePatch {
+  readonly name?: string;
+  readonly type?: NodeType;
+  readonly identifiers?: readonly string[];
+  readonly obms?: readonly NodeObmRef[];
+  readonly tags?: readonly string[];
+  readonly relations?: readonly Relation[];
+  readonly bootSettings?: BootSettings | null;
+  readonly sku?: string | null;
+  readonly autoDiscover?: boolean;
+}
+
+export interface NodeView {
+  readonly node: NodeRecord;
+  readonly version: number;
+}
+
+export type NodeCommand =
+  | { readonly type: 'node.create'; readonly spec: NodeSpec; readonly replyTo: ReplyTo<{ readonly node: NodeRecord; readonly created: boolean }> }
+  | { readonly type: 'node.get'; readonly replyTo: ReplyTo<NodeRecord> }
+  | { readonly type: 'node.update'; readonly patch: NodePatch; readonly replyTo: ReplyTo<NodeRecord> }
+  | { readonly type: 'node.addTags'; readonly tags: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
+  | { readonly type: 'node.lifecycle'; readonly event: LifecycleEvent; readonly replyTo: ReplyTo<NodeRecord> }
+  | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> };
+
+export type NodeEvent =
+  | { readonly type: 'node.created'; readonly node: NodeRecord }
+  | { readonly type: 'node.updated'; readonly patch: NodePatch; readonly at: string }
+  | { readonly type: 'node.tagsAdded'; readonly tags: readonly string[]; readonly at: string }
+  | { readonly type: 'node.lifecycleChanged'; readonly cause: LifecycleEvent['type']; readonly to: LifecycleSnapshot; readonly at: string }
+  | { readonly type: 'node.deleted'; readonly at: string };
+
+export const nodeEventTypes: readonly NodeEvent['type'][] = ['node.created', 'node.updated', 'node.tagsAdded', 'node.lifecycleChanged', 'node.deleted'];
+
+export type NodeState =
+  | { readonly status: 'absent' }
+  | { readonly status: 'present'; readonly node: NodeRecord }
+  | { readonly status: 'deleted'; readonly node: NodeRecord };

@@ -1,0 +1,204 @@
+/**
+ * One incarnation of an entity as a nact persistent actor, and the supervision policy that goes with it.
+ *
+ * nact's own behaviour when things go wrong is to drop messages silently: a rejected `persist` stops the
+ * actor (or, under `resume`, loses the message), messages queued behind a fault vanish with the stopped
+ * actor, and recovery errors are printed to the console. This wrapper makes every such case explicit:
+ *
+ * - a handler error (domain or bug) is answered to the requester; no event was applied, so the actor
+ *   carries on with its last durable state;
+ * - a persist failure is answered with `PersistFailedError`, then the incarnation stops, because nact has
+ *   already advanced its sequence counter; the messages still queued are handed back to the router, which
+ *   replays them into a fresh incarnation recovered from the journal;
+ * - a recovery failure (unreadable record, unknown event type, a throwing `apply`) marks the entity
+ *   broken with an error naming it; queued requests are answered with that error.
+ */
+import { EntityHandlerError, JournalCorruptError, MonorailError, PersistFailedError } from '../../errors.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { EventJournal } from '../../persistence/journal.ts';
+import type { Clock } from './clock.ts';
+import type { EntityBehavior, EntityContext, Message } from './entity.ts';
+import type { JournalBatch, PendingBatch, SnapshotData } from './journal-engine.ts';
+import { spawnPersistentActor, stopActor, type NactPersistentContext, type NactRef, type NactSupervisionContext } from './nact.ts';
+import type { Reply, ReplyTo } from './reply.ts';
+
+/** What the router sends an incarnation. */
+export type EntityEnvelope<C> = { readonly kind: 'command'; readonly command: C } | { readonly kind: 'passivate' };
+
+/** How an incarnation reports its end to the router that owns it. */
+export interface IncarnationHooks<C> {
+  passivated(incarnation: number): void;
+  crashed(incarnation: number, error: MonorailError, queued: C[]): void;
+  recoveryFailed(incarnation: number, error: unknown, queued: C[]): void;
+  staleRequestDropped(command: C): void;
+}
+
+export interface SpawnEntityOptions<S, C extends Message, E extends Message> {
+  readonly behavior: EntityBehavior<S, C, E>;
+  readonly id: string;
+  readonly incarnation: number;
+  readonly parent: NactRef;
+  readonly journal: EventJournal;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly snapshotEvery: number;
+  readonly deliver: (to: ReplyTo<unknown>, reply: Reply<unknown>) => void;
+  readonly hooks: IncarnationHooks<C>;
+}
+
+interface Incarnate<S> {
+  readonly sequenceNumber: number;
+  readonly state: S;
+  readonly sinceSnapshot: number;
+}
+
+/**
+ * Thrown inside the actor function when this incarnation's memory can no longer be trusted to match its
+ * journal (a refused persist, or an `apply` that threw after a durable write): supervision restarts it.
+ */
+class PersistFailure extends Error {
+  constructor(readonly error: MonorailError) {
+    super(error.message);
+  }
+}
+
+export const persistenceKeyOf = (kind: string, id: string): string => `${kind}:${id}`;
+
+export function replyAddressOf(command: unknown): ReplyTo<unknown> | undefined {
+  if (typeof command !== 'object' || command === null || !('replyTo' in command)) return undefined;
+  const r = (command).replyTo;
+  return typeof r === 'object' && r !== null && (r as { kind?: unknown }).kind === 'local' ? (r as ReplyTo<unknown>) : undefined;
+}
+
+export function spawnEntity<S, C extends Message, E extends Message>(o: SpawnEntityOptions<S, C, E>): NactRef {
+  const { behavior, id, journal, clock, log, hooks, deliver } = o;
+  const key = persistenceKeyOf(behavior.kind, id);
+  const known = new Set<string>(behavior.eventTypes);
+
+  const decodeBatch = (data: unknown): { sequenceNumber: number; events: E[] } => {
+    const batch = data as JournalBatch;
+    const payload = batch.payload;
+    if (!Array.isArray(payload)) throw new JournalCorruptError(key, batch.sequenceNumber, 'payload is not an array of events');
+    for (const e of payload as unknown[]) {
+      const type = typeof e === 'object' && e !== null ? (e as { type?: unknown }).type : undefined;
+      if (typeof type !== 'string') throw new JournalCorruptError(key, batch.sequenceNumber, 'an event has no type');
+      if (!known.has(type)) throw new JournalCorruptError(key, batch.sequenceNumber, `unknown event type "${type}" for ${behavior.kind}`);
+    }
+    return { sequenceNumber: batch.sequenceNumber, events: payload as E[] };
+  };
+
+  const handleCommand = async (current0: Incarnate<S>, command: C, ctx: NactPersistentContext): Promise<Incarnate<S>> => {
+    let current = current0;
+    const requester = replyAddressOf(command);
+    if (requester && requester.deadline < clock.now()) {
+      // The asker has already been told "timeout"; acting now would surprise it (nact leaves timed-out
+      // queries in the mailbox).
+      hooks.staleRequestDropped(command);
+      return current;
+    }
+    const replied = new Set<number>();
+    const send = (to: ReplyTo<unknown>, reply: Reply<unknown>): void => {
+      if (replied.has(to.id)) return;
+      replied.add(to.id);
+      deliver(to, reply);
+    };
+    const ectx: EntityContext<S, E> = {
+      id,
+      log,
+      now: () => clock.now(),
+      state: () => current.state,
+      sequenceNumber: () => current.sequenceNumber,
+      commit: async (events) => {
+        if (events.length === 0) return current.state;
+        const batch: PendingBatch = { eventType: events.map((e) => e.type).join('+'), payload: events };
+        try {
+          await ctx.persist(batch);
+        } catch (e) {
+          // A typed journal error (a conflict with another writer) reaches the requester as it is.
+          throw new PersistFailure(e instanceof MonorailError ? e : new PersistFailedError(key, command.type, e));
+        }
+        let state = current.state;
+        try {
+          for (const e of events) state = behavior.apply(state, e);
+        } catch (e) {
+          // The record is durable but memory did not follow it: only a replay from the journal is trustworthy.
+          throw new PersistFailure(new EntityHandlerError(key, command.type, e));
+        }
+        current = { sequenceNumber: current.sequenceNumber + 1, state, sinceSnapshot: current.sinceSnapshot + 1 };
+        return state;
+      },
+      reply: (to, value) => send(to as ReplyTo<unknown>, { ok: true, value }),
+      fail: (to, error) => send(to, { ok: false, error }),
+    };
+    try {
+      await behavior.handle(current.state, command, ectx);
+    } catch (e) {
+      if (e instanceof PersistFailure) {
+        if (requester) send(requester, { ok: false, error: e.error });
+        throw e;
+      }
+      const error = e instanceof MonorailError ? e : new EntityHandlerError(key, command.type, e);
+      if (e instanceof MonorailError) log.warn({ err: e, command: command.type }, 'request refused');
+      else log.error({ err: e, command: command.type }, 'handler failed; state left at the last committed event');
+      if (requester) send(requester, { ok: false, error });
+    }
+    if (requester && !replied.has(requester.id)) {
+      log.error({ command: command.type }, 'handler finished without replying to a request');
+      send(requester, { ok: false, error: new EntityHandlerError(key, command.type, 'no reply') });
+    }
+    if (current.sinceSnapshot >= o.snapshotEvery) current = await snapshot(current);
+    return current;
+  };
+
+  const snapshot = async (current: Incarnate<S>): Promise<Incarnate<S>> => {
+    if (current.sinceSnapshot === 0 || current.sequenceNumber === 0) return current;
+    try {
+      await journal.saveSnapshot({ persistenceKey: key, sequenceNumber: current.sequenceNumber, state: current.state, createdAt: clock.now() });
+      return { ...current, sinceSnapshot: 0 };
+    } catch (e) {
+      // A missing snapshot only costs a longer replay; the journal still has every event.
+      log.warn({ err: e }, 'snapshot failed');
+      return current;
+    }
+  };
+
+  const actorFunction = async (current: Incarnate<S>, msg: unknown, ctx: NactPersistentContext): Promise<Incarnate<S>> => {
+    if (ctx.recovering) {
+      const { sequenceNumber, events } = decodeBatch(msg);
+      let state = current.state;
+      for (const e of events) state = behavior.apply(state, e);
+      return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1 };
+    }
+    const envelope = msg as EntityEnvelope<C>;
+    switch (envelope.kind) {
+      case 'command':
+        return handleCommand(current, envelope.command, ctx);
+      case 'passivate': {
+        const saved = await snapshot(current);
+        stopActor(ctx.self);
+        hooks.passivated(o.incarnation);
+        return saved;
+      }
+    }
+  };
+
+  const queuedCommands = (sctx: NactSupervisionContext): C[] =>
+    sctx.mailbox
+      .map((m) => m.message as EntityEnvelope<C>)
+      .flatMap((m) => (m.kind === 'command' ? [m.command] : []));
+
+  const onCrash = (_msg: unknown, error: unknown, sctx: NactSupervisionContext): symbol => {
+    if (error instanceof PersistFailure) hooks.crashed(o.incarnation, error.error, queuedCommands(sctx));
+    else hooks.recoveryFailed(o.incarnation, error, queuedCommands(sctx));
+    return sctx.stop;
+  };
+
+  return spawnPersistentActor<Incarnate<S>>(o.parent, actorFunction, key, `${behavior.kind}-${id}-${o.incarnation}`, {
+    initialState: { sequenceNumber: 0, state: behavior.initialState(id), sinceSnapshot: 0 },
+    onCrash,
+    snapshotDecoder: (data) => {
+      const s = data as SnapshotData;
+      return { sequenceNumber: s.sequenceNumber, state: s.state as S, sinceSnapshot: 0 };
+    },
+  });
+}

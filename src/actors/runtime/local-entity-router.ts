@@ -1,0 +1,252 @@
+/**
+ * The in-process entity router: one incarnation per entity id at a time, spawned on the first message,
+ * passivated when idle, restarted from its journal after a fault.
+ *
+ * Passivation follows Akka's protocol: the router marks the entity "passivating", sends it a passivate
+ * message (queued behind everything already sent), and buffers whatever arrives meanwhile; the
+ * incarnation snapshots and stops, and the buffered messages go to the next incarnation. So a message is
+ * never sent to a stopped nact actor, where nact would drop it without a word.
+ */
+import { EntityRecoveryError, SystemStoppedError, type MonorailError } from '../../errors.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { EventJournal } from '../../persistence/journal.ts';
+import type { Clock, TimerHandle } from './clock.ts';
+import type { EntityBehavior, Message } from './entity.ts';
+import { persistenceKeyOf, replyAddressOf, spawnEntity, type EntityEnvelope } from './entity-actor.ts';
+import type { EntityRef, EntityRouter, RequestBody, RequestFor, RequestType } from './entity-router.ts';
+import { dispatchTo, type NactRef } from './nact.ts';
+import type { ReplyOf, ReplyRegistry } from './reply.ts';
+
+export interface LocalEntityRouterOptions<S, C extends Message, E extends Message> {
+  readonly behavior: EntityBehavior<S, C, E>;
+  /** The supervisor the incarnations are spawned under. */
+  readonly parent: NactRef;
+  readonly journal: EventJournal;
+  readonly replies: ReplyRegistry;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly askTimeoutMs: number;
+  /** Idle time before an entity is passivated; 0 never passivates. */
+  readonly passivateAfterMs: number;
+  readonly snapshotEvery: number;
+  /** How long a broken entity refuses messages before recovery is tried again. */
+  readonly brokenRetryMs?: number;
+}
+
+type Entry<C> =
+  | { status: 'active'; incarnation: number; ref: NactRef; lastActive: number }
+  | { status: 'passivating'; incarnation: number; buffer: C[] }
+  | { status: 'broken'; error: MonorailError; retryAt: number };
+
+export interface EntityRouterStats {
+  active: number;
+  passivating: number;
+  broken: number;
+  spawned: number;
+  passivated: number;
+  restarted: number;
+  recoveryFailures: number;
+  staleRequestsDropped: number;
+  droppedTells: number;
+}
+
+export class LocalEntityRouter<S, C extends Message, E extends Message> implements EntityRouter<C> {
+  readonly kind: string;
+  private readonly entries = new Map<string, Entry<C>>();
+  private incarnations = 0;
+  private readonly sweeper: TimerHandle | undefined;
+  private stopped = false;
+  private readonly drainWaiters = new Set<() => void>();
+  private readonly counters = { spawned: 0, passivated: 0, restarted: 0, recoveryFailures: 0, staleRequestsDropped: 0, droppedTells: 0 };
+
+  constructor(private readonly o: LocalEntityRouterOptions<S, C, E>) {
+    this.kind = o.behavior.kind;
+    if (o.passivateAfterMs > 0) {
+      this.sweeper = o.clock.setInterval(() => this.passivateIdle(), Math.max(1, Math.floor(o.passivateAfterMs / 2)));
+    }
+  }
+
+  ref(id: string): EntityRef<C> {
+    return {
+      id,
+      tell: (command) => this.tell(id, command),
+      ask: (request, timeoutMs) => this.ask(id, request, timeoutMs),
+    };
+  }
+
+  tell(id: string, command: C): void {
+    if (this.stopped) {
+      this.refuse(id, command, new SystemStoppedError(`${this.kind} ${id}`));
+      return;
+    }
+    const entry = this.entries.get(id);
+    const now = this.o.clock.now();
+    if (!entry) {
+      this.spawn(id, [command]);
+      return;
+    }
+    switch (entry.status) {
+      case 'active':
+        entry.lastActive = now;
+        dispatchTo(entry.ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+        return;
+      case 'passivating':
+        entry.buffer.push(command);
+        return;
+      case 'broken':
+        if (now < entry.retryAt) this.refuse(id, command, entry.error);
+        else this.spawn(id, [command]);
+        return;
+    }
+  }
+
+  ask<T extends RequestType<C>>(id: string, request: RequestBody<C, T>, timeoutMs = this.o.askTimeoutMs): Promise<ReplyOf<RequestFor<C, T>>> {
+    type R = ReplyOf<RequestFor<C, T>>;
+    const { address, reply } = this.o.replies.expect<R>(timeoutMs, `${this.kind} ${id}`, request.type);
+    // The union member for `T` is exactly the request plus its reply address.
+    this.tell(id, { ...request, replyTo: address } as unknown as C);
+    return reply;
+  }
+
+  /** Passivates every entity idle for at least `passivateAfterMs`. Runs on the clock; exposed for tests. */
+  passivateIdle(): number {
+    const cutoff = this.o.clock.now() - this.o.passivateAfterMs;
+    let n = 0;
+    for (const [id, entry] of this.entries) {
+      if (entry.status === 'active' && entry.lastActive <= cutoff) {
+        this.passivate(id, entry);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Passivates everything and resolves when every incarnation has snapshotted and stopped, or after
+   * `timeoutMs` (real time: shutdown must end even under a manual clock) with the stragglers logged.
+   */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    for (const [id, entry] of this.entries) if (entry.status === 'active') this.passivate(id, entry);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiters.delete(check);
+        const stuck = [...this.entries].filter(([, e]) => e.status !== 'broken').map(([id]) => id);
+        this.o.log.warn({ entity: this.kind, stuck: stuck.slice(0, 20), count: stuck.length }, 'drain timed out; entities abandoned unsnapshotted');
+        resolve();
+      }, timeoutMs);
+      const check = (): void => {
+        if (![...this.entries.values()].some((e) => e.status !== 'broken')) {
+          clearTimeout(timer);
+          this.drainWaiters.delete(check);
+          resolve();
+        }
+      };
+      this.drainWaiters.add(check);
+      check();
+    });
+  }
+
+  async stop(timeoutMs?: number): Promise<void> {
+    await this.drain(timeoutMs);
+    this.stopped = true;
+    this.sweeper?.cancel();
+  }
+
+  stats(): EntityRouterStats {
+    let active = 0;
+    let passivating = 0;
+    let broken = 0;
+    for (const e of this.entries.values()) {
+      if (e.status === 'active') active++;
+      else if (e.status === 'passivating') passivating++;
+      else broken++;
+    }
+    return { active, passivating, broken, ...this.counters };
+  }
+
+  /** The id of every entity with a live incarnation. */
+  activeIds(): string[] {
+    return [...this.entries].filter(([, e]) => e.status === 'active').map(([id]) => id);
+  }
+
+  private passivate(id: string, entry: Extract<Entry<C>, { status: 'active' }>): void {
+    this.entries.set(id, { status: 'passivating', incarnation: entry.incarnation, buffer: [] });
+    dispatchTo(entry.ref, { kind: 'passivate' } satisfies EntityEnvelope<C>);
+  }
+
+  private spawn(id: string, commands: readonly C[]): void {
+    const incarnation = ++this.incarnations;
+    const log = this.o.log.child({ entity: this.kind, entityId: id, incarnation });
+    const ref = spawnEntity<S, C, E>({
+      behavior: this.o.behavior,
+      id,
+      incarnation,
+      parent: this.o.parent,
+      journal: this.o.journal,
+      clock: this.o.clock,
+      log,
+      snapshotEvery: this.o.snapshotEvery,
+      deliver: (to, reply) => {
+        this.o.replies.deliver(to, reply);
+      },
+      hooks: {
+        passivated: (inc) => this.onPassivated(id, inc),
+        crashed: (inc, error, queued) => this.onCrashed(id, inc, error, queued, log),
+        recoveryFailed: (inc, error, queued) => this.onRecoveryFailed(id, inc, error, queued, log),
+        staleRequestDropped: (command) => {
+          this.counters.staleRequestsDropped++;
+          log.warn({ command: command.type }, 'dropped a request whose asker had already timed out');
+        },
+      },
+    });
+    this.counters.spawned++;
+    this.entries.set(id, { status: 'active', incarnation, ref, lastActive: this.o.clock.now() });
+    for (const command of commands) dispatchTo(ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+  }
+
+  private onPassivated(id: string, incarnation: number): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.status !== 'passivating' || entry.incarnation !== incarnation) return;
+    this.counters.passivated++;
+    this.entries.delete(id);
+    if (entry.buffer.length > 0 && !this.stopped) this.spawn(id, entry.buffer);
+    this.notifyDrain();
+  }
+
+  private onCrashed(id: string, incarnation: number, error: MonorailError, queued: C[], log: Logger): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.status === 'broken' || entry.incarnation !== incarnation) return;
+    this.counters.restarted++;
+    log.error({ err: error, queued: queued.length }, 'incarnation stopped; restarting from the journal');
+    const pending = entry.status === 'passivating' ? [...queued, ...entry.buffer] : queued;
+    this.entries.delete(id);
+    if (pending.length > 0) this.spawn(id, pending);
+    this.notifyDrain();
+  }
+
+  private onRecoveryFailed(id: string, incarnation: number, cause: unknown, queued: C[], log: Logger): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.status === 'broken' || entry.incarnation !== incarnation) return;
+    this.counters.recoveryFailures++;
+    const error = new EntityRecoveryError(persistenceKeyOf(this.kind, id), cause);
+    log.error({ err: error }, 'entity could not be recovered; refusing its messages');
+    const pending = entry.status === 'passivating' ? [...queued, ...entry.buffer] : queued;
+    this.entries.set(id, { status: 'broken', error, retryAt: this.o.clock.now() + (this.o.brokenRetryMs ?? 30_000) });
+    for (const command of pending) this.refuse(id, command, error);
+    this.notifyDrain();
+  }
+
+  private refuse(id: string, command: C, error: MonorailError): void {
+    const to = replyAddressOf(command);
+    if (to) {
+      this.o.replies.deliver(to, { ok: false, error });
+      return;
+    }
+    this.counters.droppedTells++;
+    this.o.log.error({ entity: this.kind, entityId: id, command: command.type, err: error }, 'message dropped');
+  }
+
+  private notifyDrain(): void {
+    for (const w of [...this.drainWaiters]) w();
+  }
+}

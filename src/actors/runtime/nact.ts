@@ -1,0 +1,107 @@
+/**
+ * The one module that touches nact. nact 7.6.2 ships hand-written typings that lack `ctx.persist` and
+ * `ctx.recovering` on a persistent actor's context, type that context with a DOM type by mistake, and
+ * type an engine's event stream as a synchronous array. Rather than spread casts around, this module
+ * declares the surface Monorail relies on, as measured against nact's lib/*.js, and casts once.
+ */
+import * as nactModule from 'nact';
+
+/** An opaque actor reference. */
+export interface NactRef {
+  readonly type: string;
+}
+
+export interface NactContext {
+  readonly self: NactRef;
+  readonly name: string;
+  readonly path: { toString(): string };
+}
+
+export interface NactPersistentContext extends NactContext {
+  /** True while nact replays journal events into the actor function. */
+  readonly recovering?: boolean;
+  /** Writes through the configured engine with sequence number = nact's counter + 1 (incremented before the write). */
+  persist(msg: unknown, tags?: string[]): Promise<void>;
+}
+
+export interface NactMailboxEntry {
+  readonly message: unknown;
+  readonly sender: unknown;
+}
+
+/** The supervision context: nact passes the messages still queued in the faulted actor's mailbox. */
+export interface NactSupervisionContext extends NactContext {
+  readonly mailbox: readonly NactMailboxEntry[];
+  readonly stop: symbol;
+  readonly resume: symbol;
+  readonly reset: symbol;
+  readonly escalate: symbol;
+}
+
+export type NactCrashHandler = (msg: unknown, error: unknown, ctx: NactSupervisionContext) => symbol | Promise<symbol>;
+
+export interface NactPersistedEvent {
+  readonly data: unknown;
+  readonly sequenceNumber: number;
+  readonly key: string;
+  readonly createdAt: number;
+  readonly isDeleted: boolean;
+  readonly tags: readonly string[];
+}
+
+export interface NactPersistedSnapshot {
+  readonly data: unknown;
+  readonly sequenceNumber: number;
+  readonly key: string;
+  readonly createdAt: number;
+}
+
+/**
+ * nact's recovery calls `events(key, offset).reduce(asyncReducer, initial)` and awaits the result, so the
+ * stream must have a `reduce` that may return a promise. A bare Promise has no `.reduce` and faults the actor.
+ */
+export interface NactEventStream {
+  reduce<U>(reducer: (acc: U, event: NactPersistedEvent, index: number) => U, initial: U): Promise<U>;
+}
+
+export interface NactPersistenceEngine {
+  events(persistenceKey: string, offset?: number, limit?: number, tags?: string[]): NactEventStream;
+  latestSnapshot(persistenceKey: string): Promise<NactPersistedSnapshot | undefined>;
+  takeSnapshot(snapshot: NactPersistedSnapshot): Promise<void>;
+  persist(event: NactPersistedEvent): Promise<void>;
+}
+
+interface NactApi {
+  start(...plugins: unknown[]): NactRef;
+  configurePersistence(engine: NactPersistenceEngine): unknown;
+  spawn<S>(
+    parent: NactRef,
+    f: (state: S, msg: unknown, ctx: NactContext) => S | Promise<S>,
+    name?: string,
+    props?: { initialState?: S; onCrash?: NactCrashHandler },
+  ): NactRef;
+  spawnPersistent<S>(
+    parent: NactRef,
+    f: (state: S, msg: unknown, ctx: NactPersistentContext) => S | Promise<S>,
+    key: string,
+    name: string,
+    props: {
+      initialState: S;
+      onCrash: NactCrashHandler;
+      decoder?: (data: unknown) => unknown;
+      snapshotDecoder?: (data: unknown) => S;
+    },
+  ): NactRef;
+  dispatch(ref: NactRef, msg: unknown): void;
+  stop(ref: NactRef): void;
+}
+
+// nact is CommonJS; its exports arrive on the namespace. The cast is the boundary described above.
+const nact = ((nactModule as { default?: unknown }).default ?? nactModule) as unknown as NactApi;
+
+export const startNact = (engine: NactPersistenceEngine, name: string): NactRef =>
+  nact.start({ name }, nact.configurePersistence(engine));
+export const spawnActor: NactApi['spawn'] = (parent, f, name, props) => nact.spawn(parent, f, name, props);
+export const spawnPersistentActor: NactApi['spawnPersistent'] = (parent, f, key, name, props) => nact.spawnPersistent(parent, f, key, name, props);
+export const dispatchTo = (ref: NactRef, msg: unknown): void => nact.dispatch(ref, msg);
+export const stopActor = (ref: NactRef): void => nact.stop(ref);

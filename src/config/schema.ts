@@ -1,0 +1,185 @@
+/**
+ * The configuration schema: every field Monorail reads, its type, its bounds, its default and what it is
+ * for. This is the only place defaults live; `loadConfig` starts from `Value.Create(ConfigSchema)`, the
+ * environment variable names are derived from the field paths, and the docs can be generated from the
+ * descriptions. Every object is closed (`additionalProperties: false`) so a misspelt field is an error
+ * that names it instead of a silently ignored setting.
+ */
+import os from 'node:os';
+import { Type } from '@sinclair/typebox';
+import type { Static, TLiteral, TSchema, TUnion } from '@sinclair/typebox';
+
+/** Objects are closed everywhere: see the module comment. */
+const closed = { additionalProperties: false } as const;
+
+/**
+ * A string enum as a union of literals: ajv checks it with `const`, TypeBox types it as a string-literal
+ * union. The cast only restores the tuple type that `Array.prototype.map` widens away.
+ */
+function oneOf<const T extends [string, ...string[]]>(values: T, options: { default: T[number]; description: string }) {
+  const literals = values.map((v) => Type.Literal(v)) as { [K in keyof T]: TLiteral<T[K]> };
+  return Type.Union(literals, options) as TUnion<{ [K in keyof T]: TLiteral<T[K]> }>;
+}
+
+/** A TCP/UDP port. 0 is allowed: it asks the OS for a free port, which tests and demos rely on. */
+function port(defaultPort: number, description: string) {
+  return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description });
+}
+
+function nullable<T extends TSchema>(schema: T, description: string) {
+  return Type.Union([schema, Type.Null()], { default: null, description });
+}
+
+const bindHost = (what: string) =>
+  Type.String({ minLength: 1, default: '0.0.0.0', description: `Address the ${what} listens on.` });
+
+export const ConfigSchema = Type.Object(
+  {
+    memberId: Type.String({
+      minLength: 1,
+      default: os.hostname(),
+      description: 'Identity of this cluster member; must match one of cluster.members[].id when members are listed. Defaults to the host name.',
+    }),
+    dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for everything this member writes locally (embedded store, caches).' }),
+
+    store: Type.Object(
+      {
+        kind: oneOf(['embedded', 'mongodb'], {
+          default: 'embedded',
+          description: 'Where the journal and read models live: an embedded SQLite file (single host) or MongoDB (shared by a cluster).',
+        }),
+        path: nullable(Type.String({ minLength: 1 }), 'Directory of the embedded store (its SQLite file is monorail.sqlite inside); null means `<dataDir>/store`.'),
+        durability: oneOf(['full', 'normal'], {
+          default: 'full',
+          description: 'Embedded store fsync policy: `full` syncs every commit (nothing acknowledged is lost on power failure); `normal` is faster and may lose the last commits on power failure (not on a process crash).',
+        }),
+        mongodbUrl: nullable(Type.String({ minLength: 1 }), 'MongoDB connection string; required when store.kind is "mongodb". May carry credentials: it is redacted in logs.'),
+        mongodbDatabase: Type.String({ minLength: 1, default: 'monorail', description: 'MongoDB database name.' }),
+      },
+      { ...closed, description: 'Persistence of the event journal and read models.' },
+    ),
+
+    cluster: Type.Object(
+      {
+        transport: oneOf(['local', 'amqp'], {
+          default: 'local',
+          description: 'How actors on different members talk: `local` is a single member in one process; `amqp` shards actors across members over AMQP.',
+        }),
+        amqpUrl: Type.String({
+          minLength: 1,
+          default: 'amqp://guest:guest@127.0.0.1:5672',
+          description: 'AMQP broker URL, used when cluster.transport is "amqp". May carry credentials: it is redacted in logs.',
+        }),
+        shards: Type.Integer({
+          minimum: 1,
+          maximum: 4096,
+          default: 64,
+          description: 'Number of shards entity actors are hashed into. Must be the same on every member and must not change while data exists.',
+        }),
+        members: Type.Array(
+          Type.Object(
+            {
+              id: Type.String({ minLength: 1, description: 'The member id (its memberId setting).' }),
+              host: Type.String({ minLength: 1, description: 'Host name or address other members and operators reach it at.' }),
+            },
+            closed,
+          ),
+          { default: [], description: 'Every member of the cluster; empty for a single-host deployment.' },
+        ),
+      },
+      { ...closed, description: 'Clustering and actor sharding.' },
+    ),
+
+    actors: Type.Object(
+      {
+        askTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'How long a request to an actor waits for its answer before failing with ASK_TIMEOUT.' }),
+        passivateAfterMs: Type.Integer({
+          minimum: 0,
+          default: 120_000,
+          description: 'Idle time after which an entity actor is stopped to free memory (it recovers from its journal on the next message); 0 means never.',
+        }),
+        snapshotEvery: Type.Integer({ minimum: 1, default: 100, description: 'Events between snapshots of an entity actor, bounding recovery time.' }),
+      },
+      { ...closed, description: 'Actor system tuning.' },
+    ),
+
+    http: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve the REST API, Redfish API, iPXE scripts and microkernel task API.' }),
+        host: bindHost('HTTP server'),
+        port: port(8080, 'HTTP port.'),
+      },
+      { ...closed, description: 'HTTP server.' },
+    ),
+
+    dhcp: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Answer PXE clients over DHCP.' }),
+        mode: oneOf(['proxy', 'server'], {
+          default: 'proxy',
+          description: '`proxy`: proxyDHCP next to the site DHCP server (PXE options only); `server`: act as the DHCP server and hand out addresses.',
+        }),
+        host: bindHost('DHCP server'),
+        port: port(67, 'DHCP port (UDP).'),
+        proxyPort: port(4011, 'proxyDHCP / PXE boot server port (UDP).'),
+      },
+      { ...closed, description: 'DHCP / proxyDHCP server.' },
+    ),
+
+    tftp: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Serve boot files (iPXE binaries) over TFTP.' }),
+        host: bindHost('TFTP server'),
+        port: port(69, 'TFTP port (UDP).'),
+        root: Type.String({ minLength: 1, default: './static/tftp', description: 'Directory TFTP files are served from.' }),
+      },
+      { ...closed, description: 'TFTP server.' },
+    ),
+
+    syslog: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Receive syslog from managed nodes (UDP and TCP).' }),
+        host: bindHost('syslog server'),
+        port: port(514, 'Syslog port.'),
+      },
+      { ...closed, description: 'Syslog receiver.' },
+    ),
+
+    log: Type.Object(
+      {
+        level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'Minimum level written to the log.' }),
+      },
+      { ...closed, description: 'Logging.' },
+    ),
+
+    secrets: Type.Object(
+      {
+        key: nullable(Type.String({ minLength: 1 }), 'Key that encrypts BMC credentials at rest. Never logged; prefer setting it via MONORAIL_SECRETS_KEY.'),
+      },
+      { ...closed, description: 'Secrets. Redacted in logs and in configuration errors.' },
+    ),
+  },
+  { ...closed, description: 'Monorail member configuration.' },
+);
+
+/** The configuration document as validated: what defaults, layers, files and env produce together. */
+export type ConfigDocument = Static<typeof ConfigSchema>;
+
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/**
+ * The configuration the rest of Monorail reads: the validated document with derived values resolved
+ * (store.path is never null) and deeply readonly, matching the deep-frozen object `loadConfig` returns.
+ */
+export type MonorailConfig = DeepReadonly<
+  Omit<ConfigDocument, 'store'> & { store: Omit<ConfigDocument['store'], 'path'> & { path: string } }
+>;
+
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** A partial configuration: what one layer (cluster.config.ts, a file, a test) sets. Arrays replace, they do not merge. */
+export type ConfigLayer = DeepPartial<ConfigDocument>;

@@ -1,0 +1,77 @@
+/**
+ * Composition of one Monorail member: store, actor system, conductor, entity routers and event bus,
+ * wired from configuration. Everything the process runs is started here and stopped by `stop()` in the
+ * reverse order, so tests and the CLI start exactly the same thing.
+ */
+import type { MonorailConfig } from './config/schema.ts';
+import { createConductorHandler, type ConductorState } from './actors/conductor/conductor.ts';
+import type { ConductorMessage } from './actors/conductor/conductor-protocol.ts';
+import { EventBus } from './actors/events/event-bus.ts';
+import { createLookupBehavior } from './actors/lookup/lookup-entity.ts';
+import type { LookupCommand, LookupEvent, LookupState } from './actors/lookup/lookup-protocol.ts';
+import { createNodeBehavior } from './actors/node/node-entity.ts';
+import type { NodeCommand, NodeEvent, NodeState } from './actors/node/node-protocol.ts';
+import { ActorSystem } from './actors/runtime/actor-system.ts';
+import type { Clock } from './actors/runtime/clock.ts';
+import { dispatchTo } from './actors/runtime/nact.ts';
+import type { LocalEntityRouter } from './actors/runtime/local-entity-router.ts';
+import type { Logger } from './logging/logger.ts';
+import { openStore } from './persistence/open-store.ts';
+import type { Store } from './persistence/store.ts';
+
+export interface Monorail {
+  readonly config: MonorailConfig;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly system: ActorSystem;
+  readonly events: EventBus;
+  readonly nodes: LocalEntityRouter<NodeState, NodeCommand, NodeEvent>;
+  readonly lookups: LocalEntityRouter<LookupState, LookupCommand, LookupEvent>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Use this store instead of opening the configured one (tests inject failing stores). */
+  readonly store?: Store;
+}
+
+export async function startMonorail(config: MonorailConfig, options: StartOptions): Promise<Monorail> {
+  const log = options.log;
+  const store = options.store ?? (await openStore(config));
+  const system = new ActorSystem({
+    journal: store.journal,
+    log,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    name: `monorail-${config.memberId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    askTimeoutMs: config.actors.askTimeoutMs,
+    passivateAfterMs: config.actors.passivateAfterMs,
+    snapshotEvery: config.actors.snapshotEvery,
+  });
+  const events = new EventBus(log.child({ component: 'events' }));
+  const conductorHandle = createConductorHandler({ events, now: () => system.clock.now() });
+  const conductor = system.spawn<ConductorState, ConductorMessage>('conductor', { handled: 0 }, conductorHandle);
+  const nodes = system.entities(
+    createNodeBehavior({ nodes: store.documents.collection('nodes'), tellConductor: (msg) => dispatchTo(conductor, msg) }),
+    { parent: conductor },
+  );
+  const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes }));
+
+  let stopped = false;
+  return {
+    config,
+    log,
+    store,
+    system,
+    events,
+    nodes,
+    lookups,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await system.stop();
+      if (!options.store) await store.close();
+    },
+  };
+}

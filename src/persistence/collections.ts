@@ -1,0 +1,106 @@
+/**
+ * The read models the REST API queries, their document shapes, and the indexes every adapter creates.
+ * Shapes follow RackHD's models (on-core lib/models) so that API responses can stay compatible.
+ * Read models are projections: the journal is the source of truth for entities, and a read model can be
+ * rebuilt from it.
+ */
+
+export type NodeType =
+  | 'compute' | 'compute-container' | 'switch' | 'dae' | 'pdu' | 'mgmt' | 'enclosure' | 'rack'
+  | 'storage' | 'iom' | 'cooling' | 'power' | 'redfish' | 'redfishManager';
+
+export type LifecycleState =
+  | 'discovered' | 'inventorying' | 'available' | 'provisioning' | 'provisioned'
+  | 'decommissioning' | 'failed' | 'maintenance';
+
+export interface Relation {
+  readonly relationType: string;
+  readonly targets: readonly string[];
+  readonly info?: Readonly<Record<string, unknown>>;
+}
+
+export interface BootSettings {
+  readonly profile: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface NodeObmRef {
+  readonly service: string;
+  /** Reference to the `obms` document; credentials never live on the node. */
+  readonly obmId: string;
+}
+
+export interface NodeDoc {
+  readonly id: string;
+  readonly name: string;
+  readonly type: NodeType;
+  readonly identifiers: readonly string[];
+  readonly obms: readonly NodeObmRef[];
+  readonly tags: readonly string[];
+  readonly relations: readonly Relation[];
+  readonly bootSettings?: BootSettings;
+  readonly sku: string | null;
+  readonly autoDiscover: boolean;
+  readonly lifecycle: { readonly state: LifecycleState; readonly since: string; readonly previous?: LifecycleState; readonly reason?: string };
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Journal sequence number this projection reflects, so a late write cannot overwrite a newer one. */
+  readonly version: number;
+}
+
+export interface LookupDoc {
+  /** The normalised MAC address (lower case, colon separated) is the id: one lookup per MAC. */
+  readonly id: string;
+  readonly macAddress: string;
+  readonly ipAddress?: string;
+  readonly node: string;
+  readonly proxy?: string;
+  readonly updatedAt: string;
+}
+
+export interface CatalogDoc { readonly id: string; readonly node: string; readonly source: string; readonly data: unknown; readonly createdAt: string }
+export interface WorkflowDoc { readonly id: string; readonly node?: string; readonly injectableName: string; readonly status: string; readonly createdAt: string; readonly [k: string]: unknown }
+export interface TaskDoc { readonly id: string; readonly node?: string; readonly workflow?: string; readonly state: string; readonly [k: string]: unknown }
+export interface ObmDoc { readonly id: string; readonly node: string; readonly service: string; readonly config: Readonly<Record<string, unknown>> }
+export interface SkuDoc { readonly id: string; readonly name: string; readonly rules: readonly unknown[]; readonly [k: string]: unknown }
+export interface TagDoc { readonly id: string; readonly name: string; readonly rules: readonly unknown[] }
+export interface TemplateDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
+export interface ProfileDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
+
+export interface CollectionDocuments {
+  nodes: NodeDoc;
+  lookups: LookupDoc;
+  catalogs: CatalogDoc;
+  workflows: WorkflowDoc;
+  tasks: TaskDoc;
+  obms: ObmDoc;
+  skus: SkuDoc;
+  tags: TagDoc;
+  templates: TemplateDoc;
+  profiles: ProfileDoc;
+}
+
+export type CollectionName = keyof CollectionDocuments;
+export type DocumentOf<K extends CollectionName> = CollectionDocuments[K];
+
+export interface IndexSpec {
+  /** Dotted path. Arrays are indexed per element (a multikey index). */
+  readonly field: string;
+  readonly unique?: boolean;
+}
+
+/** Indexes per collection: what the API filters on. `id` is always the primary key. */
+export const collectionIndexes: { readonly [K in CollectionName]: readonly IndexSpec[] } = {
+  nodes: [{ field: 'identifiers' }, { field: 'name' }, { field: 'type' }, { field: 'tags' }, { field: 'sku' }, { field: 'lifecycle.state' }],
+  lookups: [{ field: 'macAddress', unique: true }, { field: 'ipAddress' }, { field: 'node' }],
+  catalogs: [{ field: 'node' }, { field: 'source' }],
+  workflows: [{ field: 'node' }, { field: 'status' }, { field: 'injectableName' }],
+  tasks: [{ field: 'node' }, { field: 'workflow' }, { field: 'state' }],
+  obms: [{ field: 'node' }, { field: 'service' }],
+  skus: [{ field: 'name', unique: true }],
+  tags: [{ field: 'name', unique: true }],
+  templates: [{ field: 'name' }, { field: 'scope' }],
+  profiles: [{ field: 'name' }, { field: 'scope' }],
+};
+
+export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];
