@@ -30,13 +30,13 @@ interface ManualTimer {
   at: number;
   every: number | undefined;
   fn: () => void;
-  cancelled: boolean;
 }
 
 /** A clock that moves only when told to; timers fire in due order during `advance`. */
 export class ManualClock implements Clock {
   private current: number;
-  private readonly timers: ManualTimer[] = [];
+  // A set, so that cancelled and fired timers are released (asks cancel one timer per reply).
+  private readonly timers = new Set<ManualTimer>();
 
   constructor(start = 1_700_000_000_000) {
     this.current = start;
@@ -57,12 +57,11 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     const target = this.current + ms;
     for (;;) {
-      const due = this.timers
-        .filter((t) => !t.cancelled && t.at <= target)
-        .sort((a, b) => a.at - b.at)[0];
+      let due: ManualTimer | undefined;
+      for (const t of this.timers) if (t.at <= target && (!due || t.at < due.at)) due = t;
       if (!due) break;
       this.current = Math.max(this.current, due.at);
-      if (due.every === undefined) due.cancelled = true;
+      if (due.every === undefined) this.timers.delete(due);
       else due.at += due.every;
       due.fn();
     }
@@ -70,11 +69,11 @@ export class ManualClock implements Clock {
   }
 
   private schedule(fn: () => void, ms: number, every: number | undefined): TimerHandle {
-    const timer: ManualTimer = { at: this.current + Math.max(0, ms), every, fn, cancelled: false };
-    this.timers.push(timer);
+    const timer: ManualTimer = { at: this.current + Math.max(0, ms), every, fn };
+    this.timers.add(timer);
     return {
       cancel: () => {
-        timer.cancelled = true;
+        this.timers.delete(timer);
       },
     };
   }

@@ -62,6 +62,13 @@ class PersistFailure extends Error {
   }
 }
 
+/**
+ * nact names must be URI-path safe (MACs have colons); the incarnation number, unique per router, keeps
+ * names distinct even where sanitising maps two ids to one string.
+ */
+const actorNameOf = (kind: string, id: string, incarnation: number): string =>
+  `${kind}-${id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${incarnation}`;
+
 export const persistenceKeyOf = (kind: string, id: string): string => `${kind}:${id}`;
 
 export function replyAddressOf(command: unknown): ReplyTo<unknown> | undefined {
@@ -193,7 +200,7 @@ export function spawnEntity<S, C extends Message, E extends Message>(o: SpawnEnt
     return sctx.stop;
   };
 
-  return spawnPersistentActor<Incarnate<S>>(o.parent, actorFunction, key, `${behavior.kind}-${id}-${o.incarnation}`, {
+  return spawnPersistentActor<Incarnate<S>>(o.parent, actorFunction, key, actorNameOf(behavior.kind, id, o.incarnation), {
     initialState: { sequenceNumber: 0, state: behavior.initialState(id), sinceSnapshot: 0 },
     onCrash,
     snapshotDecoder: (data) => {

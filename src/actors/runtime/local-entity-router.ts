@@ -7,7 +7,7 @@
  * incarnation snapshots and stops, and the buffered messages go to the next incarnation. So a message is
  * never sent to a stopped nact actor, where nact would drop it without a word.
  */
-import { EntityRecoveryError, SystemStoppedError, type MonorailError } from '../../errors.ts';
+import { describe, EntityRecoveryError, EntityUnavailableError, SystemStoppedError, type MonorailError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock, TimerHandle } from './clock.ts';
@@ -177,28 +177,37 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
   private spawn(id: string, commands: readonly C[]): void {
     const incarnation = ++this.incarnations;
     const log = this.o.log.child({ entity: this.kind, entityId: id, incarnation });
-    const ref = spawnEntity<S, C, E>({
-      behavior: this.o.behavior,
-      id,
-      incarnation,
-      parent: this.o.parent,
-      journal: this.o.journal,
-      clock: this.o.clock,
-      log,
-      snapshotEvery: this.o.snapshotEvery,
-      deliver: (to, reply) => {
-        this.o.replies.deliver(to, reply);
-      },
-      hooks: {
-        passivated: (inc) => this.onPassivated(id, inc),
-        crashed: (inc, error, queued) => this.onCrashed(id, inc, error, queued, log),
-        recoveryFailed: (inc, error, queued) => this.onRecoveryFailed(id, inc, error, queued, log),
-        staleRequestDropped: (command) => {
-          this.counters.staleRequestsDropped++;
-          log.warn({ command: command.type }, 'dropped a request whose asker had already timed out');
+    let ref: NactRef;
+    try {
+      ref = spawnEntity<S, C, E>({
+        behavior: this.o.behavior,
+        id,
+        incarnation,
+        parent: this.o.parent,
+        journal: this.o.journal,
+        clock: this.o.clock,
+        log,
+        snapshotEvery: this.o.snapshotEvery,
+        deliver: (to, reply) => {
+          this.o.replies.deliver(to, reply);
         },
-      },
-    });
+        hooks: {
+          passivated: (inc) => this.onPassivated(id, inc),
+          crashed: (inc, error, queued) => this.onCrashed(id, inc, error, queued, log),
+          recoveryFailed: (inc, error, queued) => this.onRecoveryFailed(id, inc, error, queued, log),
+          staleRequestDropped: (command) => {
+            this.counters.staleRequestsDropped++;
+            log.warn({ command: command.type }, 'dropped a request whose asker had already timed out');
+          },
+        },
+      });
+    } catch (e) {
+      // Only a bug or a stopped system gets here; answer rather than lose the messages.
+      const error = new EntityUnavailableError(`${this.kind} ${id}`, describe(e));
+      log.error({ err: e }, 'could not start entity');
+      for (const command of commands) this.refuse(id, command, error);
+      return;
+    }
     this.counters.spawned++;
     this.entries.set(id, { status: 'active', incarnation, ref, lastActive: this.o.clock.now() });
     for (const command of commands) dispatchTo(ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
