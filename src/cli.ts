@@ -1,0 +1,68 @@
+/**
+ * The `monorail` command. `monorail start [--config <file>]` runs a member with every role configured for
+ * it; with no configuration at all that is the embedded default: one process, one SQLite file under
+ * ./data, no database or broker server.
+ */
+import { Command } from 'commander';
+import { deployment } from '../cluster.config.ts';
+import { loadConfigAsync } from './config/load-config.ts';
+import type { MonorailConfig } from './config/schema.ts';
+import { isMonorailError } from './errors.ts';
+import { createLogger } from './logging/logger.ts';
+import { startMonorail } from './monorail.ts';
+
+async function start(options: { config?: string }): Promise<void> {
+  let config: MonorailConfig;
+  try {
+    config = await loadConfigAsync({ layers: [deployment], ...(options.config === undefined ? {} : { file: options.config }), env: process.env });
+  } catch (e) {
+    // A bad configuration is the operator's to fix: say what is wrong, no stack trace.
+    console.error(isMonorailError(e) ? e.message : String(e));
+    process.exit(2);
+  }
+  const log = createLogger({ level: config.log.level, memberId: config.memberId });
+  const monorail = await startMonorail(config, { log });
+  log.info(
+    {
+      memberId: config.memberId,
+      store: config.store.kind === 'embedded' ? { kind: 'embedded', path: config.store.path, durability: config.store.durability } : { kind: 'mongodb' },
+      transport: config.cluster.transport,
+      shards: config.cluster.shards,
+      entities: [monorail.nodes.kind, monorail.lookups.kind],
+      passivateAfterMs: config.actors.passivateAfterMs,
+    },
+    'monorail started',
+  );
+  const heartbeat = setInterval(() => {
+    log.info({ nodes: monorail.nodes.stats(), lookups: monorail.lookups.stats(), asks: monorail.system.replies.stats() }, 'status');
+  }, 60_000);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(heartbeat);
+    log.info({ signal }, 'stopping: passivating entities and closing the store');
+    monorail.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log.error({ err: e }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+const program = new Command('monorail').description('Bare-metal discovery, inventory and provisioning as an actor system');
+program
+  .command('start')
+  .description('start a Monorail member (every role on the embedded default unless configured otherwise)')
+  .option('-c, --config <file>', 'configuration file (JSON, or a module whose default export is the config) applied over cluster.config.ts')
+  .action(start);
+
+await program.parseAsync(process.argv);
