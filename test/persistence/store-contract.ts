@@ -3,10 +3,11 @@
  * Each test opens a fresh store and scopes its data with unique ids (and a `scope` field on free-form
  * documents), so the suite also holds for an adapter whose `open` reuses a shared database.
  */
+import { nodeDoc } from '../support/documents.ts';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuplicateKeyError, JournalConflictError, ValidationError } from '../../src/errors.ts';
-import type { LookupDoc, NodeDoc, WorkflowDoc } from '../../src/persistence/collections.ts';
+import type { LookupDoc, WorkflowDoc } from '../../src/persistence/collections.ts';
 import type { Filter, FindOptions } from '../../src/persistence/document-store.ts';
 import type { JournalRecord } from '../../src/persistence/journal.ts';
 import type { Store } from '../../src/persistence/store.ts';
@@ -125,22 +126,7 @@ export function describeStoreContract(adapterName: string, open: () => Promise<S
     });
 
     describe('documents', () => {
-      const node = (id: string, overrides: Partial<NodeDoc> = {}): NodeDoc => ({
-        id,
-        name: `node ${id}`,
-        type: 'compute',
-        identifiers: [],
-        obms: [],
-        tags: [],
-        relations: [],
-        sku: null,
-        autoDiscover: false,
-        lifecycle: { state: 'discovered', since: '2024-01-01T00:00:00.000Z' },
-        createdAt: '2024-01-01T00:00:00.000Z',
-        updatedAt: '2024-01-01T00:00:00.000Z',
-        version: 1,
-        ...overrides,
-      });
+      const node = nodeDoc;
       const lookup = (mac: string, nodeId: string): LookupDoc => ({ id: mac, macAddress: mac, node: nodeId, updatedAt: '2024-01-01T00:00:00.000Z' });
       /** A unique MAC per test and suffix. */
       const mac = (suffix: number): string => `${scope}:${suffix.toString(16).padStart(2, '0')}`;
@@ -264,6 +250,14 @@ export function describeStoreContract(adapterName: string, open: () => Promise<S
           expect((await nodes.find({ identifiers: `${scope}-mac2` })).map((d) => d.id)).toEqual([id]);
           expect((await nodes.find({ id, 'lifecycle.state': 'provisioning' })).map((d) => d.id)).toEqual([id]);
           expect(await nodes.count({ id, 'lifecycle.state': 'discovered' })).toBe(0);
+
+          // A whole-document put moves them too, keeping the entries that did not change.
+          await nodes.put(node(id, { name: `${scope}-third`, tags: [`${scope}-keep`], identifiers: [] }));
+          expect(await nodes.find({ name: `${scope}-after` })).toEqual([]);
+          expect(await nodes.find({ identifiers: `${scope}-mac2` })).toEqual([]);
+          expect((await nodes.find({ name: `${scope}-third` })).map((d) => d.id)).toEqual([id]);
+          expect((await nodes.find({ tags: `${scope}-keep` })).map((d) => d.id)).toEqual([id]);
+          expect((await nodes.find({ id, 'lifecycle.state': 'discovered' })).map((d) => d.id)).toEqual([id]);
         });
 
         it('refuses an operator the target value cannot take, leaving the document as it was', async () => {

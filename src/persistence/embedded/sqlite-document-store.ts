@@ -19,7 +19,7 @@ import { applyUpdate } from './apply-update.ts';
 import { collectionTables } from './collection-tables.ts';
 import { DocumentIndexer } from './document-indexer.ts';
 import type { GroupCommitter } from './group-commit.ts';
-import { toJsonText } from './json-text.ts';
+import { toJsonText } from '../json-text.ts';
 import { planQuery } from './query-plan.ts';
 import type { CandidatePlan, IndexRowEstimator } from './query-plan.ts';
 import { sortDocuments } from './sort-order.ts';
@@ -131,9 +131,8 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
   async put(doc: T): Promise<void> {
     const { id, text, stored } = this.#encode(doc);
     await this.#committer.run(() => {
-      this.#indexer.remove(id);
       this.#upsertDoc.run(id, text);
-      this.#indexer.add(id, stored);
+      this.#indexer.replace(id, stored);
     });
   }
 
@@ -147,8 +146,7 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
       applyUpdate(doc, ops, `${this.name} ${id}`);
       const { text, stored } = this.#encode(doc);
       this.#upsertDoc.run(id, text);
-      this.#indexer.remove(id);
-      this.#indexer.add(id, stored);
+      this.#indexer.replace(id, stored);
       return stored;
     });
   }
