@@ -7,7 +7,7 @@
  */
 import { JournalCorruptError, ValidationError } from '../../errors.ts';
 import type { JournalRecord, SnapshotRecord } from '../journal.ts';
-import { toJsonText } from './json-text.ts';
+import { toJsonText } from '../json-text.ts';
 
 export interface JournalRow {
   readonly persistence_key: string;

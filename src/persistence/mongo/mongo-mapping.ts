@@ -9,6 +9,7 @@
  * - values: what the port stores is JSON. BSON could keep more (Dates, undefined, NaN), which would read
  *   back differently from the embedded adapter, so values are normalised through JSON on the way in.
  */
+import { toJsonText } from '../json-text.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Document, Filter, FindOptions, UpdateOperators } from '../document-store.ts';
 
@@ -103,15 +104,7 @@ export function toMongoUpdate(update: UpdateOperators, where: string): Mutable {
  * as the embedded adapter raises.
  */
 export function toJsonValue(value: unknown, what: string): unknown {
-  let text: string | undefined;
-  try {
-    // JSON.stringify answers undefined for undefined, functions and symbols, and throws on BigInt and cycles.
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new ValidationError(`${what} is not JSON-serialisable: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (text === undefined) throw new ValidationError(`${what} is not JSON-serialisable`);
-  return JSON.parse(text) as unknown;
+  return JSON.parse(toJsonText(value, what)) as unknown;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { nodeDoc } from '../../support/documents.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import Database from 'better-sqlite3';
 import { Query } from 'mingo';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { JournalConflictError, JournalCorruptError } from '../../../src/errors.ts';
-import type { NodeDoc } from '../../../src/persistence/collections.ts';
 import type { JournalRecord } from '../../../src/persistence/journal.ts';
 import type { Store } from '../../../src/persistence/store.ts';
 import { databaseFileName, openEmbeddedStore } from '../../../src/persistence/embedded/embedded-store.ts';
@@ -39,22 +39,7 @@ const event = (persistenceKey: string, sequenceNumber: number, payload: unknown 
   tags: [],
 });
 
-const node = (id: string, overrides: Partial<NodeDoc> = {}): NodeDoc => ({
-  id,
-  name: `node ${id}`,
-  type: 'compute',
-  identifiers: [],
-  obms: [],
-  tags: [],
-  relations: [],
-  sku: null,
-  autoDiscover: false,
-  lifecycle: { state: 'discovered', since: '2024-01-01T00:00:00.000Z' },
-  createdAt: '2024-01-01T00:00:00.000Z',
-  updatedAt: '2024-01-01T00:00:00.000Z',
-  version: 1,
-  ...overrides,
-});
+const node = nodeDoc;
 
 /** Runs `change` on the database file with a separate raw connection, as damage from outside would. */
 function tamper(dir: string, change: (db: Database.Database) => void): void {

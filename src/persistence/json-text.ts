@@ -1,9 +1,9 @@
 /**
- * Everything the embedded store keeps is JSON text. Serialising is where non-JSON values (undefined,
+ * Both stores keep JSON only (the embedded one as text, MongoDB as BSON of JSON values). Serialising is where non-JSON values (undefined,
  * functions, BigInt, cycles) are caught, so they fail the write that carries them with a
  * `ValidationError` instead of being silently dropped or stored as something that reads back differently.
  */
-import { ValidationError } from '../../errors.ts';
+import { ValidationError } from '../errors.ts';
 
 export function toJsonText(value: unknown, what: string): string {
   let text: string | undefined;
