@@ -54,7 +54,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const conductor = system.spawn<ConductorState, ConductorMessage>('conductor', { handled: 0 }, conductorHandle);
   const nodes = system.entities(
     createNodeBehavior({ nodes: store.documents.collection('nodes'), tellConductor: (msg) => dispatchTo(conductor, msg) }),
-    { parent: conductor },
+    {
+      onFault: (f) => dispatchTo(conductor, { type: 'node.fault', nodeId: f.id, fault: f.type, code: f.error.code, message: f.error.message } satisfies ConductorMessage),
+    },
   );
   const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes }));
 

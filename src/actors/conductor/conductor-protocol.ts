@@ -12,4 +12,6 @@ export type ConductorMessage =
       readonly cause: LifecycleEventType;
       readonly actions: readonly LifecycleAction[];
     }
-  | { readonly type: 'node.removed'; readonly node: NodeRecord };
+  | { readonly type: 'node.removed'; readonly node: NodeRecord }
+  /** The node router restarted an incarnation, or could not recover a node from its journal. */
+  | { readonly type: 'node.fault'; readonly nodeId: string; readonly fault: 'restarted' | 'broken'; readonly code: string; readonly message: string };

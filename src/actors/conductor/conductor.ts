@@ -48,6 +48,12 @@ export function createConductorHandler(deps: ConductorDeps): (state: ConductorSt
       case 'node.removed':
         deps.events.publish(event('removed', msg.node.id, 'information', { nodeId: msg.node.id, nodeType: msg.node.type }));
         break;
+      case 'node.fault':
+        // A node that cannot be recovered needs an operator; a restart is routine and only counted in logs.
+        if (msg.fault === 'broken') {
+          deps.events.publish(event('alerts', msg.nodeId, 'critical', { nodeId: msg.nodeId, code: msg.code, message: msg.message }));
+        }
+        break;
       case 'node.transitioned':
         deps.events.publish(event('stateChanged', msg.nodeId, 'information', { nodeId: msg.nodeId, from: msg.from, to: msg.to.state, cause: msg.cause }));
         for (const a of msg.actions) perform(msg.nodeId, a);

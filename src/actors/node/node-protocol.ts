@@ -2,26 +2,15 @@
  * The node entity's messages. Commands are what others may ask of a node; events are what it records in
  * its journal. Both are discriminated unions on `type`.
  */
-import type { BootSettings, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
+import type { BootSettings, NodeDoc, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
 import type { LifecycleEvent, LifecycleSnapshot } from '../conductor/node-lifecycle.ts';
 import type { ReplyTo } from '../runtime/reply.ts';
 
-/** The node as its actor knows it; the `nodes` read model is a projection of this. */
-export interface NodeRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly type: NodeType;
-  readonly identifiers: readonly string[];
-  readonly obms: readonly NodeObmRef[];
-  readonly tags: readonly string[];
-  readonly relations: readonly Relation[];
-  readonly bootSettings?: BootSettings;
-  readonly sku: string | null;
-  readonly autoDiscover: boolean;
-  readonly lifecycle: LifecycleSnapshot & { readonly since: string };
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/**
+ * The node as its actor knows it. The `nodes` read model is this plus the journal version it reflects;
+ * the lifecycle here keeps the typed snapshot the transition function works on.
+ */
+export type NodeRecord = Omit<NodeDoc, 'lifecycle' | 'version'> & { readonly lifecycle: LifecycleSnapshot & { readonly since: string } };
 
 /** What may be given when creating a node; everything else has a default. */
 export interface NodeSpec {

@@ -97,7 +97,7 @@ export function spawnEntity<S, C extends Message, E extends Message>(o: SpawnEnt
   const handleCommand = async (current0: Incarnate<S>, command: C, ctx: NactPersistentContext): Promise<Incarnate<S>> => {
     let current = current0;
     const requester = replyAddressOf(command);
-    if (requester && requester.deadline < clock.now()) {
+    if (requester && requester.deadline <= clock.now()) {
       // The asker has already been told "timeout"; acting now would surprise it (nact leaves timed-out
       // queries in the mailbox).
       hooks.staleRequestDropped(command);

@@ -31,7 +31,13 @@ export interface LocalEntityRouterOptions<S, C extends Message, E extends Messag
   readonly snapshotEvery: number;
   /** How long a broken entity refuses messages before recovery is tried again. */
   readonly brokenRetryMs?: number;
+  readonly onFault?: (fault: EntityFault) => void;
 }
+
+/** What the router reports to the entity kind's supervisor. */
+export type EntityFault =
+  | { readonly type: 'restarted'; readonly kind: string; readonly id: string; readonly error: MonorailError }
+  | { readonly type: 'broken'; readonly kind: string; readonly id: string; readonly error: MonorailError };
 
 type Entry<C> =
   | { status: 'active'; incarnation: number; ref: NactRef; lastActive: number }
@@ -231,6 +237,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.entries.delete(id);
     if (pending.length > 0) this.spawn(id, pending);
     this.notifyDrain();
+    this.o.onFault?.({ type: 'restarted', kind: this.kind, id, error });
   }
 
   private onRecoveryFailed(id: string, incarnation: number, cause: unknown, queued: C[], log: Logger): void {
@@ -243,6 +250,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.entries.set(id, { status: 'broken', error, retryAt: this.o.clock.now() + (this.o.brokenRetryMs ?? 30_000) });
     for (const command of pending) this.refuse(id, command, error);
     this.notifyDrain();
+    this.o.onFault?.({ type: 'broken', kind: this.kind, id, error });
   }
 
   private refuse(id: string, command: C, error: MonorailError): void {

@@ -94,4 +94,17 @@ describe('node entity', () => {
     const node = await second.monorail.nodes.ask(id, { type: 'node.get' });
     expect(node).toMatchObject({ name: 'keep-me', lifecycle: { state: 'maintenance', previous: 'discovered', reason: 'fan' } });
   });
+
+  it('raises a critical alert through the conductor when a node cannot be recovered from its journal', async () => {
+    const { monorail } = await start();
+    const seen: DomainEvent[] = [];
+    monorail.events.subscribe((e) => seen.push(e));
+    const id = '5f0000000000000000000006';
+    await monorail.store.journal.append([{ persistenceKey: `node:${id}`, sequenceNumber: 1, eventType: 'node.teleported', payload: [{ type: 'node.teleported' }], createdAt: 0, tags: [] }]);
+    const err = (await monorail.nodes.ask(id, { type: 'node.get' }).catch((e: unknown) => e)) as MonorailError;
+    expect(err.code).toBe('ENTITY_RECOVERY_FAILED');
+    expect(err.message).toContain(`node:${id}`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toContainEqual(expect.objectContaining({ type: 'node', action: 'alerts', severity: 'critical', nodeId: id }));
+  });
 });

@@ -87,6 +87,7 @@ describe('entity runtime', () => {
     const held = counters.ask('h', { type: 'hold', until });
     // Queued behind the held message; its asker gives up after 50 ms.
     expect(await codeOf(counters.ask('h', { type: 'add', by: 100 }, 50))).toBe('ASK_TIMEOUT');
+    await new Promise((r) => setTimeout(r, 5));
     release();
     expect(await held).toBe(0);
     // The timed-out request was dropped, not applied behind the caller's back.
