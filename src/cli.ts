@@ -30,6 +30,8 @@ async function start(options: { config?: string }): Promise<void> {
       shards: config.cluster.shards,
       entities: [monorail.nodes.kind, monorail.lookups.kind],
       passivateAfterMs: config.actors.passivateAfterMs,
+      // Protocol servers and the HTTP APIs arrive with their own issues; say so rather than pretend.
+      notYetServed: (['http', 'dhcp', 'tftp', 'syslog'] as const).filter((role) => config[role].enabled),
     },
     'monorail started',
   );

@@ -61,6 +61,7 @@ export function createLookupBehavior(deps: LookupEntityDeps): EntityBehavior<Loo
     kind: 'lookup',
     eventTypes: lookupEventTypes,
     initialState: () => ({ confirmed: false }),
+    logBindings: (id) => ({ macAddress: id }),
     apply: applyLookupEvent,
     async handle(state, command, ctx) {
       const at = new Date(ctx.now()).toISOString();

@@ -104,6 +104,7 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
     kind: 'node',
     eventTypes: nodeEventTypes,
     initialState: () => ({ status: 'absent' }),
+    logBindings: (id) => ({ nodeId: id }),
     apply: applyNodeEvent,
     async handle(state, command, ctx) {
       const at = iso(ctx.now());

@@ -27,23 +27,28 @@ export type EntityEnvelope<C> = { readonly kind: 'command'; readonly command: C 
 
 /** How an incarnation reports its end to the router that owns it. */
 export interface IncarnationHooks<C> {
-  passivated(incarnation: number): void;
-  crashed(incarnation: number, error: MonorailError, queued: C[]): void;
-  recoveryFailed(incarnation: number, error: unknown, queued: C[]): void;
-  staleRequestDropped(command: C): void;
+  passivated(id: string, incarnation: number): void;
+  crashed(id: string, incarnation: number, error: MonorailError, queued: C[]): void;
+  recoveryFailed(id: string, incarnation: number, error: unknown, queued: C[]): void;
+  staleRequestDropped(id: string, incarnation: number, command: C): void;
 }
 
-export interface SpawnEntityOptions<S, C extends Message, E extends Message> {
+/**
+ * What every incarnation of one entity kind shares. Built once per router, so that an incarnation holds
+ * only its id and a reference to this: per-actor closures were most of an idle actor's memory.
+ */
+export interface EntityKindRuntime<S, C extends Message, E extends Message> {
   readonly behavior: EntityBehavior<S, C, E>;
-  readonly id: string;
-  readonly incarnation: number;
+  readonly knownEventTypes: ReadonlySet<string>;
+  /** The supervisor the incarnations are spawned under. */
   readonly parent: NactRef;
   readonly journal: EventJournal;
   readonly clock: Clock;
-  readonly log: Logger;
   readonly snapshotEvery: number;
   readonly deliver: (to: ReplyTo<unknown>, reply: Reply<unknown>) => void;
   readonly hooks: IncarnationHooks<C>;
+  /** A logger for one incarnation; called at most once per incarnation, when it first logs. */
+  readonly logFor: (id: string, incarnation: number) => Logger;
 }
 
 interface Incarnate<S> {
@@ -73,45 +78,97 @@ export const persistenceKeyOf = (kind: string, id: string): string => `${kind}:$
 
 export function replyAddressOf(command: unknown): ReplyTo<unknown> | undefined {
   if (typeof command !== 'object' || command === null || !('replyTo' in command)) return undefined;
-  const r = (command).replyTo;
+  const r = command.replyTo;
   return typeof r === 'object' && r !== null && (r as { kind?: unknown }).kind === 'local' ? (r as ReplyTo<unknown>) : undefined;
 }
 
-export function spawnEntity<S, C extends Message, E extends Message>(o: SpawnEntityOptions<S, C, E>): NactRef {
-  const { behavior, id, journal, clock, log, hooks, deliver } = o;
-  const key = persistenceKeyOf(behavior.kind, id);
-  const known = new Set<string>(behavior.eventTypes);
+const decodeSnapshot = <S>(data: unknown): Incarnate<S> => {
+  const s = data as SnapshotData;
+  return { sequenceNumber: s.sequenceNumber, state: s.state as S, sinceSnapshot: 0 };
+};
 
-  const decodeBatch = (data: unknown): { sequenceNumber: number; events: E[] } => {
+class EntityIncarnation<S, C extends Message, E extends Message> {
+  readonly key: string;
+  private logger: Logger | undefined;
+
+  constructor(
+    private readonly k: EntityKindRuntime<S, C, E>,
+    readonly id: string,
+    readonly incarnation: number,
+  ) {
+    this.key = persistenceKeyOf(k.behavior.kind, id);
+  }
+
+  log(): Logger {
+    return (this.logger ??= this.k.logFor(this.id, this.incarnation));
+  }
+
+  async receive(current: Incarnate<S>, msg: unknown, ctx: NactPersistentContext): Promise<Incarnate<S>> {
+    if (ctx.recovering) {
+      const { sequenceNumber, events } = this.decodeBatch(msg);
+      let state = current.state;
+      for (const e of events) state = this.k.behavior.apply(state, e);
+      return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1 };
+    }
+    const envelope = msg as EntityEnvelope<C>;
+    switch (envelope.kind) {
+      case 'command':
+        return this.handleCommand(current, envelope.command, ctx);
+      case 'passivate': {
+        const saved = await this.snapshot(current);
+        stopActor(ctx.self);
+        this.k.hooks.passivated(this.id, this.incarnation);
+        return saved;
+      }
+    }
+  }
+
+  onCrash(error: unknown, sctx: NactSupervisionContext): symbol {
+    const queued = sctx.mailbox
+      .map((m) => m.message as EntityEnvelope<C>)
+      .flatMap((m) => (m.kind === 'command' ? [m.command] : []));
+    if (error instanceof PersistFailure) this.k.hooks.crashed(this.id, this.incarnation, error.error, queued);
+    else this.k.hooks.recoveryFailed(this.id, this.incarnation, error, queued);
+    return sctx.stop;
+  }
+
+  private decodeBatch(data: unknown): { sequenceNumber: number; events: E[] } {
     const batch = data as JournalBatch;
     const payload = batch.payload;
-    if (!Array.isArray(payload)) throw new JournalCorruptError(key, batch.sequenceNumber, 'payload is not an array of events');
+    if (!Array.isArray(payload)) throw new JournalCorruptError(this.key, batch.sequenceNumber, 'payload is not an array of events');
     for (const e of payload as unknown[]) {
       const type = typeof e === 'object' && e !== null ? (e as { type?: unknown }).type : undefined;
-      if (typeof type !== 'string') throw new JournalCorruptError(key, batch.sequenceNumber, 'an event has no type');
-      if (!known.has(type)) throw new JournalCorruptError(key, batch.sequenceNumber, `unknown event type "${type}" for ${behavior.kind}`);
+      if (typeof type !== 'string') throw new JournalCorruptError(this.key, batch.sequenceNumber, 'an event has no type');
+      if (!this.k.knownEventTypes.has(type)) {
+        throw new JournalCorruptError(this.key, batch.sequenceNumber, `unknown event type "${type}" for ${this.k.behavior.kind}`);
+      }
     }
     return { sequenceNumber: batch.sequenceNumber, events: payload as E[] };
-  };
+  }
 
-  const handleCommand = async (current0: Incarnate<S>, command: C, ctx: NactPersistentContext): Promise<Incarnate<S>> => {
+  private async handleCommand(current0: Incarnate<S>, command: C, ctx: NactPersistentContext): Promise<Incarnate<S>> {
+    const { behavior, clock } = this.k;
+    const key = this.key;
     let current = current0;
     const requester = replyAddressOf(command);
     if (requester && requester.deadline <= clock.now()) {
       // The asker has already been told "timeout"; acting now would surprise it (nact leaves timed-out
       // queries in the mailbox).
-      hooks.staleRequestDropped(command);
+      this.k.hooks.staleRequestDropped(this.id, this.incarnation, command);
       return current;
     }
     const replied = new Set<number>();
     const send = (to: ReplyTo<unknown>, reply: Reply<unknown>): void => {
       if (replied.has(to.id)) return;
       replied.add(to.id);
-      deliver(to, reply);
+      this.k.deliver(to, reply);
     };
+    const log = (): Logger => this.log();
     const ectx: EntityContext<S, E> = {
-      id,
-      log,
+      id: this.id,
+      get log() {
+        return log();
+      },
       now: () => clock.now(),
       state: () => current.state,
       sequenceNumber: () => current.sequenceNumber,
@@ -145,67 +202,36 @@ export function spawnEntity<S, C extends Message, E extends Message>(o: SpawnEnt
         throw e;
       }
       const error = e instanceof MonorailError ? e : new EntityHandlerError(key, command.type, e);
-      if (e instanceof MonorailError) log.warn({ err: e, command: command.type }, 'request refused');
-      else log.error({ err: e, command: command.type }, 'handler failed; state left at the last committed event');
+      if (e instanceof MonorailError) this.log().warn({ err: e, command: command.type }, 'request refused');
+      else this.log().error({ err: e, command: command.type }, 'handler failed; state left at the last committed event');
       if (requester) send(requester, { ok: false, error });
     }
     if (requester && !replied.has(requester.id)) {
-      log.error({ command: command.type }, 'handler finished without replying to a request');
+      this.log().error({ command: command.type }, 'handler finished without replying to a request');
       send(requester, { ok: false, error: new EntityHandlerError(key, command.type, 'no reply') });
     }
-    if (current.sinceSnapshot >= o.snapshotEvery) current = await snapshot(current);
+    if (current.sinceSnapshot >= this.k.snapshotEvery) current = await this.snapshot(current);
     return current;
-  };
+  }
 
-  const snapshot = async (current: Incarnate<S>): Promise<Incarnate<S>> => {
+  private async snapshot(current: Incarnate<S>): Promise<Incarnate<S>> {
     if (current.sinceSnapshot === 0 || current.sequenceNumber === 0) return current;
     try {
-      await journal.saveSnapshot({ persistenceKey: key, sequenceNumber: current.sequenceNumber, state: current.state, createdAt: clock.now() });
+      await this.k.journal.saveSnapshot({ persistenceKey: this.key, sequenceNumber: current.sequenceNumber, state: current.state, createdAt: this.k.clock.now() });
       return { ...current, sinceSnapshot: 0 };
     } catch (e) {
       // A missing snapshot only costs a longer replay; the journal still has every event.
-      log.warn({ err: e }, 'snapshot failed');
+      this.log().warn({ err: e }, 'snapshot failed');
       return current;
     }
-  };
+  }
+}
 
-  const actorFunction = async (current: Incarnate<S>, msg: unknown, ctx: NactPersistentContext): Promise<Incarnate<S>> => {
-    if (ctx.recovering) {
-      const { sequenceNumber, events } = decodeBatch(msg);
-      let state = current.state;
-      for (const e of events) state = behavior.apply(state, e);
-      return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1 };
-    }
-    const envelope = msg as EntityEnvelope<C>;
-    switch (envelope.kind) {
-      case 'command':
-        return handleCommand(current, envelope.command, ctx);
-      case 'passivate': {
-        const saved = await snapshot(current);
-        stopActor(ctx.self);
-        hooks.passivated(o.incarnation);
-        return saved;
-      }
-    }
-  };
-
-  const queuedCommands = (sctx: NactSupervisionContext): C[] =>
-    sctx.mailbox
-      .map((m) => m.message as EntityEnvelope<C>)
-      .flatMap((m) => (m.kind === 'command' ? [m.command] : []));
-
-  const onCrash = (_msg: unknown, error: unknown, sctx: NactSupervisionContext): symbol => {
-    if (error instanceof PersistFailure) hooks.crashed(o.incarnation, error.error, queuedCommands(sctx));
-    else hooks.recoveryFailed(o.incarnation, error, queuedCommands(sctx));
-    return sctx.stop;
-  };
-
-  return spawnPersistentActor<Incarnate<S>>(o.parent, actorFunction, key, actorNameOf(behavior.kind, id, o.incarnation), {
-    initialState: { sequenceNumber: 0, state: behavior.initialState(id), sinceSnapshot: 0 },
-    onCrash,
-    snapshotDecoder: (data) => {
-      const s = data as SnapshotData;
-      return { sequenceNumber: s.sequenceNumber, state: s.state as S, sinceSnapshot: 0 };
-    },
+export function spawnEntity<S, C extends Message, E extends Message>(k: EntityKindRuntime<S, C, E>, id: string, incarnation: number): NactRef {
+  const inc = new EntityIncarnation(k, id, incarnation);
+  return spawnPersistentActor<Incarnate<S>>(k.parent, (state, msg, ctx) => inc.receive(state, msg, ctx), inc.key, actorNameOf(k.behavior.kind, id, incarnation), {
+    initialState: { sequenceNumber: 0, state: k.behavior.initialState(id), sinceSnapshot: 0 },
+    onCrash: (_msg, error, sctx) => inc.onCrash(error, sctx),
+    snapshotDecoder: decodeSnapshot<S>,
   });
 }

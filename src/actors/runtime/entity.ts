@@ -39,6 +39,8 @@ export interface EntityBehavior<S, C extends Message, E extends Message> {
   /** Every event type `apply` understands; a journal record with any other type is reported as corrupt. */
   readonly eventTypes: readonly E['type'][];
   initialState(id: string): S;
+  /** Fields every log line about this entity carries, e.g. `{ nodeId }`, so one machine's story can be filtered. */
+  logBindings?(id: string): Readonly<Record<string, string>>;
   apply(state: S, event: E): S;
   handle(state: S, command: C, ctx: EntityContext<S, E>): void | Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { EntityBehavior, Message } from './entity.ts';
-import { persistenceKeyOf, replyAddressOf, spawnEntity, type EntityEnvelope } from './entity-actor.ts';
+import { persistenceKeyOf, replyAddressOf, spawnEntity, type EntityEnvelope, type EntityKindRuntime } from './entity-actor.ts';
 import type { EntityRef, EntityRouter, RequestBody, RequestFor, RequestType } from './entity-router.ts';
 import { dispatchTo, type NactRef } from './nact.ts';
 import type { ReplyOf, ReplyRegistry } from './reply.ts';
@@ -65,8 +65,31 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
   private readonly drainWaiters = new Set<() => void>();
   private readonly counters = { spawned: 0, passivated: 0, restarted: 0, recoveryFailures: 0, staleRequestsDropped: 0, droppedTells: 0 };
 
+  private readonly runtime: EntityKindRuntime<S, C, E>;
+
   constructor(private readonly o: LocalEntityRouterOptions<S, C, E>) {
     this.kind = o.behavior.kind;
+    this.runtime = {
+      behavior: o.behavior,
+      knownEventTypes: new Set<string>(o.behavior.eventTypes),
+      parent: o.parent,
+      journal: o.journal,
+      clock: o.clock,
+      snapshotEvery: o.snapshotEvery,
+      deliver: (to, reply) => {
+        o.replies.deliver(to, reply);
+      },
+      logFor: (id, incarnation) => this.logFor(id, incarnation),
+      hooks: {
+        passivated: (id, inc) => this.onPassivated(id, inc),
+        crashed: (id, inc, error, queued) => this.onCrashed(id, inc, error, queued, this.logFor(id, inc)),
+        recoveryFailed: (id, inc, error, queued) => this.onRecoveryFailed(id, inc, error, queued, this.logFor(id, inc)),
+        staleRequestDropped: (id, inc, command) => {
+          this.counters.staleRequestsDropped++;
+          this.logFor(id, inc).warn({ command: command.type }, 'dropped a request whose asker had already timed out');
+        },
+      },
+    };
     if (o.passivateAfterMs > 0) {
       this.sweeper = o.clock.setInterval(() => this.passivateIdle(), Math.max(1, Math.floor(o.passivateAfterMs / 2)));
     }
@@ -182,41 +205,23 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
 
   private spawn(id: string, commands: readonly C[]): void {
     const incarnation = ++this.incarnations;
-    const log = this.o.log.child({ entity: this.kind, entityId: id, incarnation });
     let ref: NactRef;
     try {
-      ref = spawnEntity<S, C, E>({
-        behavior: this.o.behavior,
-        id,
-        incarnation,
-        parent: this.o.parent,
-        journal: this.o.journal,
-        clock: this.o.clock,
-        log,
-        snapshotEvery: this.o.snapshotEvery,
-        deliver: (to, reply) => {
-          this.o.replies.deliver(to, reply);
-        },
-        hooks: {
-          passivated: (inc) => this.onPassivated(id, inc),
-          crashed: (inc, error, queued) => this.onCrashed(id, inc, error, queued, log),
-          recoveryFailed: (inc, error, queued) => this.onRecoveryFailed(id, inc, error, queued, log),
-          staleRequestDropped: (command) => {
-            this.counters.staleRequestsDropped++;
-            log.warn({ command: command.type }, 'dropped a request whose asker had already timed out');
-          },
-        },
-      });
+      ref = spawnEntity<S, C, E>(this.runtime, id, incarnation);
     } catch (e) {
       // Only a bug or a stopped system gets here; answer rather than lose the messages.
       const error = new EntityUnavailableError(`${this.kind} ${id}`, describe(e));
-      log.error({ err: e }, 'could not start entity');
+      this.logFor(id, incarnation).error({ err: e }, 'could not start entity');
       for (const command of commands) this.refuse(id, command, error);
       return;
     }
     this.counters.spawned++;
     this.entries.set(id, { status: 'active', incarnation, ref, lastActive: this.o.clock.now() });
     for (const command of commands) dispatchTo(ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+  }
+
+  private logFor(id: string, incarnation: number): Logger {
+    return this.o.log.child({ entity: this.kind, entityId: id, incarnation, ...this.o.behavior.logBindings?.(id) });
   }
 
   private onPassivated(id: string, incarnation: number): void {

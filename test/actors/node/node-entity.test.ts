@@ -46,7 +46,7 @@ describe('node entity', () => {
     expect((refused as MonorailError).code).toBe('INVALID_TRANSITION');
     expect((refused as MonorailError).message).toContain('"provisioning.completed" is not allowed in state "available"');
     expect((await monorail.nodes.ask(id, { type: 'node.get' })).lifecycle.state).toBe('available');
-    expect(captured.lines().some((l) => l.msg === 'request refused' && l.entityId === id && l.level === 'warn')).toBe(true);
+    expect(captured.lines().some((l) => l.msg === 'request refused' && l.nodeId === id && l.level === 'warn')).toBe(true);
 
     const doc = await monorail.store.documents.collection('nodes').get(id);
     expect(doc?.lifecycle.state).toBe('available');
