@@ -122,8 +122,73 @@ export const ConfigSchema = Type.Object(
         host: bindHost('DHCP server'),
         port: port(67, 'DHCP port (UDP).'),
         proxyPort: port(4011, 'proxyDHCP / PXE boot server port (UDP).'),
+        clientPort: port(68, 'Port replies to clients go to (RFC 2131 §4.1: 68); tests move it.'),
+        authoritative: Type.Boolean({
+          default: true,
+          description: 'Server mode: NAK a REQUEST for an address this server does not own on one of its subnets (RFC 2131 §4.3.2). Never applies in proxy mode.',
+        }),
+        subnets: Type.Array(
+          Type.Object(
+            {
+              subnet: Type.String({ minLength: 9, description: 'IPv4 network in CIDR form, e.g. 10.99.0.0/24.' }),
+              rangeStart: Type.String({ minLength: 7, description: 'First address of the dynamic pool.' }),
+              rangeEnd: Type.String({ minLength: 7, description: 'Last address of the dynamic pool.' }),
+              router: nullable(Type.String({ minLength: 7 }), 'Default gateway (option 3).'),
+              dnsServers: Type.Array(Type.String({ minLength: 7 }), { default: [], description: 'DNS servers (option 6).' }),
+              domainName: nullable(Type.String({ minLength: 1 }), 'Domain name (option 15).'),
+              leaseSeconds: Type.Integer({ minimum: 60, default: 3600, description: 'Lease time (option 51).' }),
+              reservations: Type.Array(
+                Type.Object(
+                  {
+                    mac: Type.String({ minLength: 12 }),
+                    ipAddress: Type.String({ minLength: 7 }),
+                    hostname: nullable(Type.String({ minLength: 1 }), 'Host name (option 12).'),
+                  },
+                  closed,
+                ),
+                { default: [], description: 'Static reservations: this MAC always gets this address.' },
+              ),
+            },
+            closed,
+          ),
+          { default: [], description: 'Server mode: the subnets leases are handed out on, chosen by giaddr for relayed requests and by the receiving address otherwise.' },
+        ),
       },
       { ...closed, description: 'DHCP / proxyDHCP server.' },
+    ),
+
+    boot: Type.Object(
+      {
+        serverAddress: nullable(
+          Type.String({ minLength: 7 }),
+          'IPv4 address machines reach Monorail at: next-server (siaddr), option 54 and the host of boot URLs. Required when DHCP or TFTP is enabled.',
+        ),
+        httpBaseUrl: nullable(Type.String({ minLength: 8 }), 'Base URL of the southbound HTTP endpoints in boot scripts; null means http://<serverAddress>:<http.port>.'),
+        discoveryProfile: Type.String({ minLength: 1, default: 'redirect.ipxe', description: 'Profile served to a node being discovered (boots the microkernel).' }),
+        unknownNodes: oneOf(['discover', 'ignore'], {
+          default: 'discover',
+          description: '`discover`: first contact of an unknown MAC creates the node and boots it into discovery; `ignore`: the node is created but not answered.',
+        }),
+        idleNodes: oneOf(['local', 'ipxe'], {
+          default: 'local',
+          description: 'A known node with nothing to do: `local` sends no PXE answer (it boots from disk), `ipxe` hands it iPXE whose profile exits to disk.',
+        }),
+        decisionTimeoutMs: Type.Integer({ minimum: 10, default: 800, description: 'How long DHCP waits for the node actor before using `fallback`.' }),
+        fallback: oneOf(['ipxe', 'silent'], {
+          default: 'ipxe',
+          description: 'Answer when the node actor does not decide in time: hand out iPXE (the profile request decides later), or stay silent.',
+        }),
+        files: Type.Object(
+          {
+            bios: Type.String({ minLength: 1, default: 'undionly.kpxe', description: 'Boot file for BIOS PXE (option 93 = 0).' }),
+            uefiX64: Type.String({ minLength: 1, default: 'snponly.efi', description: 'Boot file for UEFI x64 PXE (option 93 = 7 or 9).' }),
+            uefiIa32: Type.String({ minLength: 1, default: 'ipxe-ia32.efi', description: 'Boot file for UEFI IA32 PXE (option 93 = 6).' }),
+            uefiArm64: Type.String({ minLength: 1, default: 'ipxe-arm64.efi', description: 'Boot file for UEFI arm64 PXE (option 93 = 11).' }),
+          },
+          { ...closed, description: 'iPXE binaries by client architecture (RFC 4578 §2.1), served by TFTP; UEFI HTTP boot gets them as HTTP URLs.' },
+        ),
+      },
+      { ...closed, description: 'How machines are booted.' },
     ),
 
     tftp: Type.Object(
@@ -131,7 +196,11 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: false, description: 'Serve boot files (iPXE binaries) over TFTP.' }),
         host: bindHost('TFTP server'),
         port: port(69, 'TFTP port (UDP).'),
-        root: Type.String({ minLength: 1, default: './static/tftp', description: 'Directory TFTP files are served from.' }),
+        root: Type.String({ minLength: 1, default: './static/tftp', description: 'Directory TFTP files are served from; falls back to /usr/lib/ipxe (Debian ipxe) for iPXE binaries not found there.' }),
+        maxBlksize: Type.Integer({ minimum: 512, maximum: 65464, default: 1468, description: 'Largest block size granted (RFC 2348).' }),
+        maxWindowsize: Type.Integer({ minimum: 1, maximum: 65535, default: 16, description: 'Largest window granted (RFC 7440).' }),
+        timeoutMs: Type.Integer({ minimum: 100, default: 1000, description: 'Retransmission timeout unless the client asks for one (RFC 2349).' }),
+        retries: Type.Integer({ minimum: 1, default: 5, description: 'Retransmissions before a transfer is abandoned.' }),
       },
       { ...closed, description: 'TFTP server.' },
     ),
@@ -140,7 +209,9 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'Receive syslog from managed nodes (UDP and TCP).' }),
         host: bindHost('syslog server'),
-        port: port(514, 'Syslog port.'),
+        port: port(514, 'Syslog port, UDP and TCP.'),
+        keepPerNode: Type.Integer({ minimum: 0, default: 1000, description: 'Syslog records kept per node (oldest dropped first).' }),
+        maxMessageBytes: Type.Integer({ minimum: 480, default: 8192, description: 'Longest message accepted (RFC 5424 §6.1 requires at least 480; larger ones are truncated and counted).' }),
       },
       { ...closed, description: 'Syslog receiver.' },
     ),

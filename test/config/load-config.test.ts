@@ -43,9 +43,20 @@ describe('loadConfig defaults', () => {
     expect(config.cluster).toEqual({ transport: 'local', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', shards: 64, members: [] });
     expect(config.actors).toEqual({ askTimeoutMs: 5000, passivateAfterMs: 120_000, snapshotEvery: 100 });
     expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080 });
-    expect(config.dhcp).toEqual({ enabled: false, mode: 'proxy', host: '0.0.0.0', port: 67, proxyPort: 4011 });
-    expect(config.tftp).toEqual({ enabled: false, host: '0.0.0.0', port: 69, root: './static/tftp' });
-    expect(config.syslog).toEqual({ enabled: false, host: '0.0.0.0', port: 514 });
+    expect(config.dhcp).toEqual({
+      enabled: false,
+      mode: 'proxy',
+      host: '0.0.0.0',
+      port: 67,
+      proxyPort: 4011,
+      clientPort: 68,
+      authoritative: true,
+      subnets: [],
+    });
+    expect(config.boot).toMatchObject({ serverAddress: null, httpBaseUrl: null, unknownNodes: 'discover', idleNodes: 'local', fallback: 'ipxe' });
+    expect(config.boot.files).toEqual({ bios: 'undionly.kpxe', uefiX64: 'snponly.efi', uefiIa32: 'ipxe-ia32.efi', uefiArm64: 'ipxe-arm64.efi' });
+    expect(config.tftp).toEqual({ enabled: false, host: '0.0.0.0', port: 69, root: './static/tftp', maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5 });
+    expect(config.syslog).toEqual({ enabled: false, host: '0.0.0.0', port: 514, keepPerNode: 1000, maxMessageBytes: 8192 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.secrets).toEqual({ key: null });
   });

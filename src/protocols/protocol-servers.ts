@@ -1,0 +1,22 @@
+/**
+ * The protocol servers a member runs, chosen by configuration. One line per server kind; `startMonorail`
+ * starts what this returns after the actor system is up and stops it first on shutdown.
+ */
+import type { MonorailConfig } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { NodeDirectory } from './node-directory.ts';
+import type { ProtocolServer } from './protocol-server.ts';
+
+export interface ProtocolServerDeps {
+  readonly config: MonorailConfig;
+  readonly directory: NodeDirectory;
+  readonly log: Logger;
+}
+
+export function protocolServers(deps: ProtocolServerDeps): ProtocolServer[] {
+  const servers: ProtocolServer[] = [];
+  // Each server kind adds itself here when its configuration enables it, e.g.:
+  // if (deps.config.syslog.enabled) servers.push(createSyslogServer(deps));
+  void deps;
+  return servers;
+}
