@@ -28,10 +28,11 @@ async function start(options: { config?: string }): Promise<void> {
       store: config.store.kind === 'embedded' ? { kind: 'embedded', path: config.store.path, durability: config.store.durability } : { kind: 'mongodb' },
       transport: config.cluster.transport,
       shards: config.cluster.shards,
-      entities: [monorail.nodes.kind, monorail.lookups.kind],
+      entities: [monorail.nodes.kind, monorail.lookups.kind, monorail.addresses.kind],
+      serving: monorail.servers.map((server) => ({ server: server.name, addresses: server.addresses() })),
       passivateAfterMs: config.actors.passivateAfterMs,
       // Protocol servers and the HTTP APIs arrive with their own issues; say so rather than pretend.
-      notYetServed: (['http', 'dhcp', 'tftp', 'syslog'] as const).filter((role) => config[role].enabled),
+      notYetServed: (['http', 'dhcp', 'tftp', 'syslog'] as const).filter((role) => config[role].enabled && !monorail.servers.some((s) => s.name === role)),
     },
     'monorail started',
   );

@@ -7,7 +7,12 @@ import type { MonorailConfig } from './config/schema.ts';
 import { createConductorHandler, type ConductorState } from './actors/conductor/conductor.ts';
 import type { ConductorMessage } from './actors/conductor/conductor-protocol.ts';
 import { EventBus } from './actors/events/event-bus.ts';
+import { addressBehavior, type AddressBinding, type AddressCommand, type AddressEvent } from './actors/address/address-entity.ts';
 import { createLookupBehavior } from './actors/lookup/lookup-entity.ts';
+import { createActorNodeDirectory } from './protocols/actor-node-directory.ts';
+import type { NodeDirectory } from './protocols/node-directory.ts';
+import type { ProtocolServer } from './protocols/protocol-server.ts';
+import { protocolServers } from './protocols/protocol-servers.ts';
 import type { LookupCommand, LookupEvent, LookupState } from './actors/lookup/lookup-protocol.ts';
 import { createNodeBehavior } from './actors/node/node-entity.ts';
 import type { NodeCommand, NodeEvent, NodeState } from './actors/node/node-protocol.ts';
@@ -27,6 +32,9 @@ export interface Monorail {
   readonly events: EventBus;
   readonly nodes: LocalEntityRouter<NodeState, NodeCommand, NodeEvent>;
   readonly lookups: LocalEntityRouter<LookupState, LookupCommand, LookupEvent>;
+  readonly addresses: LocalEntityRouter<AddressBinding, AddressCommand, AddressEvent>;
+  readonly directory: NodeDirectory;
+  readonly servers: readonly ProtocolServer[];
   stop(): Promise<void>;
 }
 
@@ -53,12 +61,38 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const conductorHandle = createConductorHandler({ events, now: () => system.clock.now() });
   const conductor = system.spawn<ConductorState, ConductorMessage>('conductor', { handled: 0 }, conductorHandle);
   const nodes = system.entities(
-    createNodeBehavior({ nodes: store.documents.collection('nodes'), tellConductor: (msg) => dispatchTo(conductor, msg) }),
+    createNodeBehavior({
+      nodes: store.documents.collection('nodes'),
+      logs: store.documents.collection('logs'),
+      tellConductor: (msg) => dispatchTo(conductor, msg),
+      bootPolicy: { discoveryProfile: config.boot.discoveryProfile, unknownNodes: config.boot.unknownNodes, idleNodes: config.boot.idleNodes },
+      keepLogsPerNode: config.syslog.keepPerNode,
+    }),
     {
       onFault: (f) => dispatchTo(conductor, { type: 'node.fault', nodeId: f.id, fault: f.type, code: f.error.code, message: f.error.message } satisfies ConductorMessage),
     },
   );
-  const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes }));
+  const addresses = system.entities(addressBehavior);
+  const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes, addresses }));
+  const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock });
+  const servers = protocolServers({
+    config,
+    directory,
+    log,
+    entities: (behavior) => system.entities(behavior),
+  });
+  try {
+    for (const server of servers) {
+      await server.start();
+      log.info({ server: server.name, addresses: server.addresses() }, 'serving');
+    }
+  } catch (e) {
+    // A server that cannot bind (port taken, no permission) stops start-up with its own message.
+    for (const server of servers) await server.stop().catch(() => undefined);
+    await system.stop();
+    if (!options.store) await store.close();
+    throw e;
+  }
 
   let stopped = false;
   return {
@@ -69,9 +103,14 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     events,
     nodes,
     lookups,
+    addresses,
+    directory,
+    servers,
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Stop accepting packets before the actors they would reach go away.
+      for (const server of [...servers].reverse()) await server.stop();
       await system.stop();
       if (!options.store) await store.close();
     },

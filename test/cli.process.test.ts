@@ -51,7 +51,7 @@ describe('monorail start', () => {
       });
     await logged('monorail started');
     const started = lines.find((l) => l.msg === 'monorail started');
-    expect(started).toMatchObject({ memberId: 'cli-test', store: { kind: 'embedded', durability: 'full' }, entities: ['node', 'lookup'] });
+    expect(started).toMatchObject({ memberId: 'cli-test', store: { kind: 'embedded', durability: 'full' }, entities: ['node', 'lookup', 'address'] });
     expect(existsSync(path.join(dataDir, 'store', 'monorail.sqlite'))).toBe(true);
 
     // Still running a moment later: it does not exit on its own.

@@ -67,6 +67,21 @@ export interface TagDoc { readonly id: string; readonly name: string; readonly r
 export interface TemplateDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
 export interface ProfileDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
 
+/** A log record kept for a node (syslog now; Monorail's own records later), newest kept, bounded per node. */
+export interface LogDoc {
+  readonly id: string;
+  readonly node: string;
+  readonly source: 'syslog';
+  readonly receivedAt: string;
+  readonly ipAddress: string;
+  readonly facility: number;
+  readonly severity: number;
+  readonly hostname?: string;
+  readonly appName?: string;
+  readonly timestamp?: string;
+  readonly message: string;
+}
+
 export interface CollectionDocuments {
   nodes: NodeDoc;
   lookups: LookupDoc;
@@ -78,6 +93,7 @@ export interface CollectionDocuments {
   tags: TagDoc;
   templates: TemplateDoc;
   profiles: ProfileDoc;
+  logs: LogDoc;
 }
 
 export type CollectionName = keyof CollectionDocuments;
@@ -101,6 +117,7 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   tags: [{ field: 'name', unique: true }],
   templates: [{ field: 'name' }, { field: 'scope' }],
   profiles: [{ field: 'name' }, { field: 'scope' }],
+  logs: [{ field: 'node' }],
 };
 
 export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];

@@ -4,6 +4,8 @@
  */
 import type { MonorailConfig } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { EntityBehavior, Message } from '../actors/runtime/entity.ts';
+import type { EntityRouter } from '../actors/runtime/entity-router.ts';
 import type { NodeDirectory } from './node-directory.ts';
 import type { ProtocolServer } from './protocol-server.ts';
 
@@ -11,6 +13,8 @@ export interface ProtocolServerDeps {
   readonly config: MonorailConfig;
   readonly directory: NodeDirectory;
   readonly log: Logger;
+  /** A router for an entity kind a protocol owns (e.g. DHCP lease pools), on the member's actor system. */
+  readonly entities: <S, C extends Message, E extends Message>(behavior: EntityBehavior<S, C, E>) => EntityRouter<C>;
 }
 
 export function protocolServers(deps: ProtocolServerDeps): ProtocolServer[] {

@@ -7,6 +7,7 @@ import { DuplicateKeyError } from '../../errors.ts';
 import type { LookupDoc } from '../../persistence/collections.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
 import { newEntityId } from '../ids.ts';
+import type { AddressCommand } from '../address/address-entity.ts';
 import type { NodeCommand } from '../node/node-protocol.ts';
 import type { EntityBehavior, EntityContext } from '../runtime/entity.ts';
 import type { EntityRouter } from '../runtime/entity-router.ts';
@@ -15,6 +16,7 @@ import { lookupEventTypes, type LookupCommand, type LookupEvent, type LookupStat
 export interface LookupEntityDeps {
   readonly lookups: DocumentCollection<LookupDoc>;
   readonly nodes: EntityRouter<NodeCommand>;
+  readonly addresses: EntityRouter<AddressCommand>;
 }
 
 export function applyLookupEvent(state: LookupState, event: LookupEvent): LookupState {
@@ -88,6 +90,9 @@ export function createLookupBehavior(deps: LookupEntityDeps): EntityBehavior<Loo
             ]);
           }
           if (s !== state) await project(ctx);
+          if (s.ipAddress !== undefined && s.nodeId !== undefined && s.ipAddress !== state.ipAddress) {
+            deps.addresses.tell(s.ipAddress, { type: 'address.bind', nodeId: s.nodeId, macAddress: mac });
+          }
           ctx.reply(command.replyTo, resolution(s, mac, created));
           return;
         }

@@ -5,7 +5,9 @@
  */
 import { InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
-import type { NodeDoc } from '../../persistence/collections.ts';
+import type { LogDoc, NodeDoc } from '../../persistence/collections.ts';
+import { decideBoot, type BootPolicy } from './boot-policy.ts';
+import type { ProtocolObservation } from './boot-protocol.ts';
 import type { ConductorMessage } from '../conductor/conductor-protocol.ts';
 import { initialLifecycle, transition } from '../conductor/node-lifecycle.ts';
 import type { EntityBehavior, EntityContext } from '../runtime/entity.ts';
@@ -13,7 +15,11 @@ import { nodeEventTypes, type NodeCommand, type NodeEvent, type NodePatch, type 
 
 export interface NodeEntityDeps {
   readonly nodes: DocumentCollection<NodeDoc>;
+  readonly logs: DocumentCollection<LogDoc>;
   readonly tellConductor: (msg: ConductorMessage) => void;
+  readonly bootPolicy: BootPolicy;
+  /** Syslog records kept per node; older ones are trimmed. */
+  readonly keepLogsPerNode: number;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -100,6 +106,27 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
     }
   };
 
+  let logSerial = 0;
+  const observe = async (ctx: EntityContext<NodeState, NodeEvent>, o: ProtocolObservation, at: string): Promise<void> => {
+    ctx.log.debug({ observation: o }, 'observed');
+    if (o.type !== 'syslog' || deps.keepLogsPerNode === 0) return;
+    const { type: _type, ...record } = o;
+    try {
+      // Ids sort by arrival (time, then a per-process serial), so trimming keeps the newest.
+      await deps.logs.insert({ id: `${ctx.id}:${at}:${(++logSerial).toString(36).padStart(8, '0')}`, node: ctx.id, source: 'syslog', receivedAt: at, ...record });
+      // Trimming costs a count; doing it on ~2 % of inserts bounds the excess to a few dozen records.
+      if (Math.random() < 0.02) {
+        const excess = (await deps.logs.count({ node: ctx.id })) - deps.keepLogsPerNode;
+        if (excess > 0) {
+          const oldest = await deps.logs.find({ node: ctx.id }, { sort: { id: 1 }, limit: excess });
+          for (const d of oldest) await deps.logs.delete(d.id);
+        }
+      }
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'syslog record not kept');
+    }
+  };
+
   return {
     kind: 'node',
     eventTypes: nodeEventTypes,
@@ -157,6 +184,15 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
           ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
           return;
         }
+        case 'node.bootDecision': {
+          const decision = decideBoot(node, command.request, deps.bootPolicy);
+          ctx.log.debug({ request: command.request, decision }, 'boot decision');
+          ctx.reply(command.replyTo, decision);
+          return;
+        }
+        case 'node.observe':
+          await observe(ctx, command.observation, command.at);
+          return;
         case 'node.delete':
           await ctx.commit([{ type: 'node.deleted', at }]);
           await project(ctx);

@@ -5,6 +5,7 @@
 import type { BootSettings, NodeDoc, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
 import type { LifecycleEvent, LifecycleSnapshot } from '../conductor/node-lifecycle.ts';
 import type { ReplyTo } from '../runtime/reply.ts';
+import type { BootDecision, BootRequest, ProtocolObservation } from './boot-protocol.ts';
 
 /**
  * The node as its actor knows it. The `nodes` read model is this plus the journal version it reflects;
@@ -47,7 +48,11 @@ export type NodeCommand =
   | { readonly type: 'node.update'; readonly patch: NodePatch; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.addTags'; readonly tags: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.lifecycle'; readonly event: LifecycleEvent; readonly replyTo: ReplyTo<NodeRecord> }
-  | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> };
+  | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> }
+  /** What should this machine boot? Asked by DHCP and the profile endpoint, with a deadline. */
+  | { readonly type: 'node.bootDecision'; readonly request: BootRequest; readonly replyTo: ReplyTo<BootDecision> }
+  /** Something the machine did on the wire. Not journaled: it changes no state of the node record. */
+  | { readonly type: 'node.observe'; readonly observation: ProtocolObservation; readonly at: string };
 
 export type NodeEvent =
   | { readonly type: 'node.created'; readonly node: NodeRecord }

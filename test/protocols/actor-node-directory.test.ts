@@ -1,0 +1,84 @@
+/**
+ * The port protocol servers use, over the real actor system and store: first contact, address
+ * bindings, boot decisions by lifecycle and policy, and observations (syslog kept per node, bounded).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFixture, type MonorailFixture } from '../support/monorail-fixture.ts';
+import type { BootRequest } from '../../src/protocols/node-directory.ts';
+import type { ConfigLayer } from '../../src/config/schema.ts';
+
+let fixture: MonorailFixture | undefined;
+afterEach(async () => {
+  await fixture?.stop();
+  fixture = undefined;
+});
+const start = async (layer: ConfigLayer = {}) => (fixture = await startFixture({ layer }));
+const pxe: BootRequest = { protocol: 'dhcp', arch: 'bios', firmware: 'pxe' };
+
+describe('actor node directory', () => {
+  it('creates a node on first contact and binds its address, so TFTP and syslog can find it', async () => {
+    const { monorail } = await start();
+    const first = await monorail.directory.resolveMac('52-54-00-AA-00-01', '10.99.0.50');
+    expect(first.created).toBe(true);
+    const again = await monorail.directory.resolveMac('52:54:00:aa:00:01', '10.99.0.50');
+    expect(again).toEqual({ nodeId: first.nodeId, created: false });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await monorail.directory.nodeAtAddress('10.99.0.50')).toBe(first.nodeId);
+    expect(await monorail.directory.nodeAtAddress('10.99.0.51')).toBeUndefined();
+    // The address moves to whichever machine was seen with it last.
+    const other = await monorail.directory.resolveMac('52:54:00:aa:00:02', '10.99.0.50');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await monorail.directory.nodeAtAddress('10.99.0.50')).toBe(other.nodeId);
+  });
+
+  it('boots a new node into discovery, a microkernel never, an idle node from disk, and honours bootSettings', async () => {
+    const { monorail } = await start();
+    const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:03');
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'redirect.ipxe' });
+    expect(await monorail.directory.bootDecision(nodeId, { ...pxe, firmware: 'microkernel' }, 1000)).toMatchObject({ kind: 'local' });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'local', reason: 'idle (available): boot from disk' });
+    await monorail.nodes.ask(nodeId, { type: 'node.update', patch: { bootSettings: { profile: 'install-debian.ipxe', options: { version: '12' } } } });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toEqual({
+      kind: 'boot',
+      profile: 'install-debian.ipxe',
+      options: { version: '12' },
+      reason: 'bootSettings',
+    });
+  });
+
+  it('follows the site policy for unknown and idle nodes', async () => {
+    const { monorail } = await start({ boot: { unknownNodes: 'ignore', idleNodes: 'ipxe' } });
+    const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:04');
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'local' });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'maintenance.entered' } });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'local', reason: 'node is in maintenance' });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'maintenance.exited' } });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
+    await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'boot-local.ipxe' });
+  });
+
+  it('rejects a boot decision for a node that does not exist, with a typed error the server can fall back on', async () => {
+    const { monorail } = await start();
+    await expect(monorail.directory.bootDecision('5f00000000000000000000ff', pxe, 1000)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps the syslog a node sends, bounded per node', async () => {
+    const { monorail } = await start({ syslog: { keepPerNode: 20 } });
+    const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:05', '10.99.0.60');
+    for (let i = 0; i < 400; i++) {
+      monorail.directory.observe(nodeId, { type: 'syslog', ipAddress: '10.99.0.60', facility: 16, severity: 6, message: `line ${i}` });
+    }
+    monorail.directory.observe(nodeId, { type: 'tftp.request', file: 'undionly.kpxe', ipAddress: '10.99.0.60' });
+    // A get queued behind the observations answers once they are all handled.
+    await monorail.nodes.ask(nodeId, { type: 'node.get' });
+    const logs = monorail.store.documents.collection('logs');
+    const kept = await logs.find({ node: nodeId }, { sort: { id: 1 } });
+    expect(kept.length).toBeGreaterThanOrEqual(20);
+    expect(kept.length).toBeLessThan(400);
+    expect(kept.at(-1)?.message).toBe('line 399');
+    expect(kept.every((d, i) => i === 0 || d.id > kept[i - 1]!.id)).toBe(true);
+  });
+});
