@@ -58,7 +58,7 @@ async function drive(count: number, op: (i: number) => Promise<unknown>): Promis
 }
 
 async function start(dir: string, clock?: ManualClock): Promise<Monorail> {
-  const config = loadConfig({ layers: [{ memberId: 'bench', dataDir: dir, store: { path: dir }, actors: { passivateAfterMs: 60_000, askTimeoutMs: 120_000 } }] });
+  const config = loadConfig({ layers: [{ memberId: 'bench', dataDir: dir, store: { path: dir }, actors: { passivateAfterMs: 60_000, askTimeoutMs: 120_000 }, http: { enabled: false } }] });
   return startMonorail(config, { log: createLogger({ level: 'silent', memberId: 'bench' }), ...(clock ? { clock } : {}) });
 }
 

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'VALIDATION_FAILED'
-  | 'SYSTEM_STOPPED';
+  | 'SYSTEM_STOPPED'
+  | 'TEMPLATE_FAILED';
 
 const httpStatusOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -32,6 +33,7 @@ const httpStatusOf: Record<ErrorCode, number> = {
   INVALID_TRANSITION: 409,
   VALIDATION_FAILED: 400,
   SYSTEM_STOPPED: 503,
+  TEMPLATE_FAILED: 500,
 };
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

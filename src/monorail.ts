@@ -13,6 +13,9 @@ import { createActorNodeDirectory } from './protocols/actor-node-directory.ts';
 import type { NodeDirectory } from './protocols/node-directory.ts';
 import type { ProtocolServer } from './protocols/protocol-server.ts';
 import { protocolServers } from './protocols/protocol-servers.ts';
+import { createApp } from './api/app.ts';
+import { createHttpServer } from './api/http-server.ts';
+import { ProfileLibrary } from './api/southbound/profile-library.ts';
 import type { LookupCommand, LookupEvent, LookupState } from './actors/lookup/lookup-protocol.ts';
 import { createNodeBehavior } from './actors/node/node-entity.ts';
 import type { NodeCommand, NodeEvent, NodeState } from './actors/node/node-protocol.ts';
@@ -81,6 +84,21 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     log,
     entities: (behavior) => system.entities(behavior),
   });
+  const profiles = new ProfileLibrary(store.documents.collection('profiles'));
+  if (config.http.enabled) {
+    const seeded = await profiles.seed(config.http.profilesDir, log);
+    if (seeded.length > 0) log.info({ profiles: seeded }, 'default profiles loaded');
+    const baseUrl = config.boot.httpBaseUrl ?? (config.boot.serverAddress === null ? null : `http://${config.boot.serverAddress}:${config.http.port}`);
+    const app = createApp({
+      directory,
+      profiles,
+      log: log.child({ component: 'http' }),
+      staticRoot: config.http.staticRoot,
+      baseUrl,
+      decisionTimeoutMs: config.actors.askTimeoutMs,
+    });
+    servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port }));
+  }
   try {
     for (const server of servers) {
       await server.start();

@@ -34,7 +34,7 @@ describe('monorail start', () => {
   it('starts on the embedded default, logs what it serves, stays up and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'monorail-cli-'));
     dirs.push(dataDir);
-    const { child, exit } = run({ MONORAIL_DATA_DIR: dataDir, MONORAIL_MEMBER_ID: 'cli-test' });
+    const { child, exit } = run({ MONORAIL_DATA_DIR: dataDir, MONORAIL_MEMBER_ID: 'cli-test', MONORAIL_HTTP_HOST: '127.0.0.1', MONORAIL_HTTP_PORT: '0' });
     const lines: Record<string, unknown>[] = [];
     const waiters: (() => void)[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {

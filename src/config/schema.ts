@@ -108,6 +108,12 @@ export const ConfigSchema = Type.Object(
         enabled: Type.Boolean({ default: true, description: 'Serve the REST API, Redfish API, iPXE scripts and microkernel task API.' }),
         host: bindHost('HTTP server'),
         port: port(8080, 'HTTP port.'),
+        staticRoot: Type.String({ minLength: 1, default: './static/http', description: 'Directory served under /common (kernels, initrds, images), with Range and HEAD.' }),
+        profilesDir: Type.String({
+          minLength: 1,
+          default: './static/profiles',
+          description: 'Directory of the default iPXE profiles loaded into the store at start-up (a stored profile of the same name is kept).',
+        }),
       },
       { ...closed, description: 'HTTP server.' },
     ),
@@ -164,7 +170,7 @@ export const ConfigSchema = Type.Object(
           'IPv4 address machines reach Monorail at: next-server (siaddr), option 54 and the host of boot URLs. Required when DHCP or TFTP is enabled.',
         ),
         httpBaseUrl: nullable(Type.String({ minLength: 8 }), 'Base URL of the southbound HTTP endpoints in boot scripts; null means http://<serverAddress>:<http.port>.'),
-        discoveryProfile: Type.String({ minLength: 1, default: 'redirect.ipxe', description: 'Profile served to a node being discovered (boots the microkernel).' }),
+        discoveryProfile: Type.String({ minLength: 1, default: 'microkernel.ipxe', description: 'Profile served to a node being discovered (boots the microkernel).' }),
         unknownNodes: oneOf(['discover', 'ignore'], {
           default: 'discover',
           description: '`discover`: first contact of an unknown MAC creates the node and boots it into discovery; `ignore`: the node is created but not answered.',

@@ -12,6 +12,11 @@ export type { BootDecision, BootRequest, ClientArch, ClientFirmware, ProtocolObs
 export interface NodeDirectory {
   /** The node that owns this MAC, created on first contact (exactly once, however many packets race). */
   resolveMac(mac: string, ipAddress?: string): Promise<{ readonly nodeId: string; readonly created: boolean }>;
+  /**
+   * The node of a machine that reports several NICs at once (iPXE's profile request): the node that owns
+   * any of the MACs, or a new one; every MAC not yet bound is bound to it and added to its identifiers.
+   */
+  resolveMachine(macs: readonly string[], ipAddress?: string): Promise<{ readonly nodeId: string; readonly created: boolean }>;
   /** The node last seen at this IP address (DHCP, HTTP or an explicit binding), if any. */
   nodeAtAddress(ipAddress: string): Promise<string | undefined>;
   /** Asks the node what it wants to boot. Rejects with `AskTimeoutError` after `timeoutMs`; callers fall back. */

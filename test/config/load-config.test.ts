@@ -42,7 +42,7 @@ describe('loadConfig defaults', () => {
     });
     expect(config.cluster).toEqual({ transport: 'local', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', shards: 64, members: [] });
     expect(config.actors).toEqual({ askTimeoutMs: 5000, passivateAfterMs: 120_000, snapshotEvery: 100 });
-    expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080 });
+    expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080, staticRoot: './static/http', profilesDir: './static/profiles' });
     expect(config.dhcp).toEqual({
       enabled: false,
       mode: 'proxy',
@@ -99,7 +99,7 @@ describe('loadConfig layering', () => {
       file,
       env: { MONORAIL_HTTP_PORT: '4000', PATH: '/usr/bin' },
     });
-    expect(config.http).toEqual({ enabled: true, host: '127.0.0.1', port: 4000 });
+    expect(config.http).toMatchObject({ enabled: true, host: '127.0.0.1', port: 4000, staticRoot: './static/http' });
     expect(config.tftp.enabled).toBe(true);
     expect(config.actors).toEqual({ askTimeoutMs: 10, passivateAfterMs: 120_000, snapshotEvery: 7 });
   });

@@ -34,7 +34,7 @@ describe('actor node directory', () => {
   it('boots a new node into discovery, a microkernel never, an idle node from disk, and honours bootSettings', async () => {
     const { monorail } = await start();
     const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:03');
-    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'redirect.ipxe' });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'microkernel.ipxe' });
     expect(await monorail.directory.bootDecision(nodeId, { ...pxe, firmware: 'microkernel' }, 1000)).toMatchObject({ kind: 'local' });
     await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
     await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });

@@ -65,6 +65,10 @@ export function applyNodeEvent(state: NodeState, event: NodeEvent): NodeState {
       return state.status === 'present'
         ? { status: 'present', node: { ...state.node, tags: unique([...state.node.tags, ...event.tags]), updatedAt: event.at } }
         : state;
+    case 'node.identifiersAdded':
+      return state.status === 'present'
+        ? { status: 'present', node: { ...state.node, identifiers: unique([...state.node.identifiers, ...event.identifiers]), updatedAt: event.at } }
+        : state;
     case 'node.lifecycleChanged':
       return state.status === 'present'
         ? { status: 'present', node: { ...state.node, lifecycle: { ...event.to, since: event.at }, updatedAt: event.at } }
@@ -164,6 +168,17 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
         }
         case 'node.addTags': {
           const next = await ctx.commit([{ type: 'node.tagsAdded', tags: command.tags, at }]);
+          await project(ctx);
+          ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
+          return;
+        }
+        case 'node.addIdentifiers': {
+          const fresh = command.identifiers.filter((i) => !node.identifiers.includes(i));
+          if (fresh.length === 0) {
+            ctx.reply(command.replyTo, node);
+            return;
+          }
+          const next = await ctx.commit([{ type: 'node.identifiersAdded', identifiers: fresh, at }]);
           await project(ctx);
           ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
           return;

@@ -47,6 +47,7 @@ export type NodeCommand =
   | { readonly type: 'node.get'; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.update'; readonly patch: NodePatch; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.addTags'; readonly tags: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
+  | { readonly type: 'node.addIdentifiers'; readonly identifiers: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.lifecycle'; readonly event: LifecycleEvent; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> }
   /** What should this machine boot? Asked by DHCP and the profile endpoint, with a deadline. */
@@ -58,10 +59,18 @@ export type NodeEvent =
   | { readonly type: 'node.created'; readonly node: NodeRecord }
   | { readonly type: 'node.updated'; readonly patch: NodePatch; readonly at: string }
   | { readonly type: 'node.tagsAdded'; readonly tags: readonly string[]; readonly at: string }
+  | { readonly type: 'node.identifiersAdded'; readonly identifiers: readonly string[]; readonly at: string }
   | { readonly type: 'node.lifecycleChanged'; readonly cause: LifecycleEvent['type']; readonly to: LifecycleSnapshot; readonly at: string }
   | { readonly type: 'node.deleted'; readonly at: string };
 
-export const nodeEventTypes: readonly NodeEvent['type'][] = ['node.created', 'node.updated', 'node.tagsAdded', 'node.lifecycleChanged', 'node.deleted'];
+export const nodeEventTypes: readonly NodeEvent['type'][] = [
+  'node.created',
+  'node.updated',
+  'node.tagsAdded',
+  'node.identifiersAdded',
+  'node.lifecycleChanged',
+  'node.deleted',
+];
 
 export type NodeState =
   | { readonly status: 'absent' }

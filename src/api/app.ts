@@ -1,0 +1,37 @@
+/**
+ * The HTTP application, built by a factory and listened on elsewhere (Fastify's testing lesson), so
+ * tests drive it with supertest and the member serves the same object.
+ *
+ * Southbound (unauthenticated, as machines booting cannot log in): iPXE profiles and static boot files.
+ * The northbound REST and Redfish APIs join it in their own issue.
+ */
+import express, { type Express } from 'express';
+import type { Logger } from '../logging/logger.ts';
+import type { NodeDirectory } from '../protocols/node-directory.ts';
+import { errorHandler } from './error-handler.ts';
+import type { ProfileLibrary } from './southbound/profile-library.ts';
+import { profilesRoute } from './southbound/profiles-route.ts';
+
+export interface AppDeps {
+  readonly directory: NodeDirectory;
+  readonly profiles: ProfileLibrary;
+  readonly log: Logger;
+  readonly staticRoot: string;
+  readonly baseUrl: string | null;
+  readonly decisionTimeoutMs: number;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const profiles = profilesRoute({ directory: deps.directory, library: deps.profiles, log: deps.log, baseUrl: deps.baseUrl, decisionTimeoutMs: deps.decisionTimeoutMs });
+  for (const prefix of ['/api/current', '/api/2.0', '/api/common']) app.get(`${prefix}/profiles`, profiles);
+  // Kernels, initrds and images: `send` answers HEAD and Range (RFC 9110 §14) itself; no directory listings.
+  app.use('/common', express.static(deps.staticRoot, { index: false, dotfiles: 'deny', fallthrough: true, immutable: false }));
+  app.use((req, res) => {
+    res.status(404).json({ message: `no route for ${req.method} ${req.path}`, status: 404 });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

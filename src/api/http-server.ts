@@ -1,0 +1,43 @@
+/**
+ * Listens with the HTTP application, with the same lifecycle as the protocol servers. `start` rejects
+ * with the address when the port cannot be bound; `stop` stops accepting and closes idle keep-alive
+ * connections so shutdown does not wait on a client.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { ProtocolServer } from '../protocols/protocol-server.ts';
+
+export function createHttpServer(app: Express, options: { host: string; port: number }): ProtocolServer {
+  let server: Server | undefined;
+  let requests = 0;
+  return {
+    name: 'http',
+    async start() {
+      const s = createServer(app);
+      s.on('request', () => requests++);
+      // Slow clients must not hold sockets for ever (slowloris); these are generous for boot images.
+      s.headersTimeout = 20_000;
+      s.requestTimeout = 300_000;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', (e) => reject(new Error(`HTTP server cannot listen on ${options.host}:${options.port}: ${e.message}`)));
+        s.listen(options.port, options.host, () => resolve());
+      });
+      server = s;
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      if (!s) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+      });
+    },
+    stats: () => ({ requests }),
+    addresses() {
+      const a = server?.address() as AddressInfo | null | undefined;
+      return a ? [{ protocol: 'tcp' as const, address: a.address, port: a.port }] : [];
+    },
+  };
+}

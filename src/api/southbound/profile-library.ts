@@ -1,0 +1,40 @@
+/**
+ * iPXE profiles: stored in the `profiles` read model so operators can replace them through the API, and
+ * seeded at start-up from the shipped defaults (`http.profilesDir`). A stored profile is never
+ * overwritten by a default of the same name. Scope `global` for now; SKU-scoped profiles override it
+ * when SKUs arrive (RackHD's `[skuId, 'global']` resolution).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProfileDoc } from '../../persistence/collections.ts';
+import type { DocumentCollection } from '../../persistence/document-store.ts';
+import type { Logger } from '../../logging/logger.ts';
+
+export const profileId = (name: string, scope = 'global'): string => `${scope}:${name}`;
+
+export class ProfileLibrary {
+  constructor(private readonly profiles: DocumentCollection<ProfileDoc>) {}
+
+  async get(name: string): Promise<ProfileDoc | undefined> {
+    return this.profiles.get(profileId(name));
+  }
+
+  /** Loads every `*.ipxe` file of `dir` that has no stored profile of the same name. */
+  async seed(dir: string, log: Logger): Promise<string[]> {
+    let files: string[];
+    try {
+      files = (await readdir(dir)).filter((f) => f.endsWith('.ipxe')).sort();
+    } catch (e) {
+      log.warn({ err: e, dir }, 'no default profiles directory');
+      return [];
+    }
+    const added: string[] = [];
+    for (const name of files) {
+      if (await this.get(name)) continue;
+      const contents = await readFile(path.join(dir, name), 'utf8');
+      await this.profiles.put({ id: profileId(name), name, scope: 'global', contents, source: 'default' });
+      added.push(name);
+    }
+    return added;
+  }
+}
