@@ -18,7 +18,8 @@ import { createHttpServer } from './api/http-server.ts';
 import { ProfileLibrary } from './api/southbound/profile-library.ts';
 import type { LookupCommand, LookupEvent, LookupState } from './actors/lookup/lookup-protocol.ts';
 import { createNodeBehavior } from './actors/node/node-entity.ts';
-import type { NodeCommand, NodeEvent, NodeState } from './actors/node/node-protocol.ts';
+import type { NodeCommand, NodeEvent, NodeRecord, NodeState } from './actors/node/node-protocol.ts';
+import { isMac, normalizeMac } from './actors/lookup/mac-address.ts';
 import { ActorSystem } from './actors/runtime/actor-system.ts';
 import type { Clock } from './actors/runtime/clock.ts';
 import { dispatchTo } from './actors/runtime/nact.ts';
@@ -61,7 +62,10 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     snapshotEvery: config.actors.snapshotEvery,
   });
   const events = new EventBus(log.child({ component: 'events' }));
-  const conductorHandle = createConductorHandler({ events, now: () => system.clock.now() });
+  // The lookups router is built after the conductor (lookups need the nodes router, whose supervisor
+  // the conductor is); the conductor reaches it through this late-bound function.
+  let releaseNode: (node: NodeRecord) => void = () => undefined;
+  const conductorHandle = createConductorHandler({ events, now: () => system.clock.now(), releaseNode: (node) => releaseNode(node) });
   const conductor = system.spawn<ConductorState, ConductorMessage>('conductor', { handled: 0 }, conductorHandle);
   const nodes = system.entities(
     createNodeBehavior({
@@ -77,7 +81,12 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   );
   const addresses = system.entities(addressBehavior);
   const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes, addresses }));
-  const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock });
+  releaseNode = (node) => {
+    for (const identifier of node.identifiers) {
+      if (isMac(identifier)) lookups.tell(normalizeMac(identifier), { type: 'lookup.forget', nodeId: node.id });
+    }
+  };
+  const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) });
   const servers = protocolServers({
     config,
     directory,

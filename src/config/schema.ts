@@ -92,9 +92,10 @@ export const ConfigSchema = Type.Object(
 
     actors: Type.Object(
       {
-        askTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'How long a request to an actor waits for its answer before failing with ASK_TIMEOUT.' }),
+        askTimeoutMs: Type.Integer({ minimum: 1, maximum: 2_147_483_647, default: 5000, description: 'How long a request to an actor waits for its answer before failing with ASK_TIMEOUT.' }),
         passivateAfterMs: Type.Integer({
           minimum: 0,
+          maximum: 2_147_483_647,
           default: 120_000,
           description: 'Idle time after which an entity actor is stopped to free memory (it recovers from its journal on the next message); 0 means never.',
         }),
@@ -179,7 +180,7 @@ export const ConfigSchema = Type.Object(
           default: 'local',
           description: 'A known node with nothing to do: `local` sends no PXE answer (it boots from disk), `ipxe` hands it iPXE whose profile exits to disk.',
         }),
-        decisionTimeoutMs: Type.Integer({ minimum: 10, default: 800, description: 'How long DHCP waits for the node actor before using `fallback`.' }),
+        decisionTimeoutMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 800, description: 'How long DHCP waits for the node actor before using `fallback`.' }),
         fallback: oneOf(['ipxe', 'silent'], {
           default: 'ipxe',
           description: 'Answer when the node actor does not decide in time: hand out iPXE (the profile request decides later), or stay silent.',
@@ -205,7 +206,7 @@ export const ConfigSchema = Type.Object(
         root: Type.String({ minLength: 1, default: './static/tftp', description: 'Directory TFTP files are served from; falls back to /usr/lib/ipxe (Debian ipxe) for iPXE binaries not found there.' }),
         maxBlksize: Type.Integer({ minimum: 512, maximum: 65464, default: 1468, description: 'Largest block size granted (RFC 2348).' }),
         maxWindowsize: Type.Integer({ minimum: 1, maximum: 65535, default: 16, description: 'Largest window granted (RFC 7440).' }),
-        timeoutMs: Type.Integer({ minimum: 100, default: 1000, description: 'Retransmission timeout unless the client asks for one (RFC 2349).' }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 255_000, default: 1000, description: 'Retransmission timeout unless the client asks for one (RFC 2349).' }),
         retries: Type.Integer({ minimum: 1, default: 5, description: 'Retransmissions before a transfer is abandoned.' }),
       },
       { ...closed, description: 'TFTP server.' },

@@ -9,6 +9,7 @@ import type { NodeCommand } from '../actors/node/node-protocol.ts';
 import type { Clock } from '../actors/runtime/clock.ts';
 import type { EntityRouter } from '../actors/runtime/entity-router.ts';
 import { ValidationError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { NodeDirectory } from './node-directory.ts';
 
 export interface ActorNodeDirectoryDeps {
@@ -16,6 +17,7 @@ export interface ActorNodeDirectoryDeps {
   readonly addresses: EntityRouter<AddressCommand>;
   readonly nodes: EntityRouter<NodeCommand>;
   readonly clock: Clock;
+  readonly log?: Logger;
 }
 
 export function createActorNodeDirectory(deps: ActorNodeDirectoryDeps): NodeDirectory {
@@ -26,20 +28,35 @@ export function createActorNodeDirectory(deps: ActorNodeDirectoryDeps): NodeDire
   return {
     resolveMac,
     async resolveMachine(macs, ipAddress) {
-      const all = [...new Set(macs.map(normalizeMac))];
+      // Sorted, so two requests listing the same NICs in another order pick the same MAC to create from.
+      const all = [...new Set(macs.map(normalizeMac))].sort();
       const first = all[0];
       if (first === undefined) throw new ValidationError('no MAC address given', [{ path: 'macs', message: 'at least one MAC address is required' }]);
-      const bound = await Promise.all(all.map(async (mac) => ({ mac, nodeId: (await deps.lookups.ask(mac, { type: 'lookup.get' })).nodeId })));
-      const known = bound.find((b) => b.nodeId !== undefined);
-      const { nodeId, created } = known?.nodeId !== undefined ? { nodeId: known.nodeId, created: false } : await resolveMac(first, ipAddress);
-      const unbound = bound.filter((b) => b.nodeId === undefined && (known !== undefined || b.mac !== first)).map((b) => b.mac);
-      // A MAC bound to another node stays there (moving NICs between machines is an operator's call).
-      const claimed = await Promise.all(
-        unbound.map((mac) => deps.lookups.ask(mac, { type: 'lookup.claim', nodeId }).then(() => mac, () => undefined)),
+      const bound = await Promise.all(all.map(async (mac) => ({ mac, state: await deps.lookups.ask(mac, { type: 'lookup.get' }) })));
+      const known = bound.find((b) => b.state.nodeId !== undefined);
+      // `lookup.resolve` (not the bare binding) for the MAC we go by: it creates the node, or confirms a
+      // node whose creation an earlier request began but did not finish, and records the address.
+      const { nodeId, created } = await resolveMac(known?.mac ?? first, ipAddress);
+      const claims = await Promise.all(
+        bound
+          .filter((b) => b.state.nodeId === undefined && b.mac !== (known?.mac ?? first))
+          .map((b) =>
+            deps.lookups.ask(b.mac, { type: 'lookup.claim', nodeId }).then(
+              () => undefined,
+              (e: unknown) => ({ mac: b.mac, error: e }),
+            ),
+          ),
       );
-      const added = claimed.filter((m): m is string => m !== undefined);
-      if (added.length > 0) await deps.nodes.ask(nodeId, { type: 'node.addIdentifiers', identifiers: added });
-      if (known && ipAddress !== undefined) await resolveMac(known.mac, ipAddress);
+      const refused = claims.filter((c) => c !== undefined);
+      if (refused.length > 0) {
+        // Another request bound one of this machine's NICs to a different node at the same moment; the
+        // machine now has two nodes. Rare (DHCP and a profile request racing on first contact), visible.
+        deps.log?.warn({ nodeId, refused: refused.map((r) => r.mac) }, 'a NIC of this machine belongs to another node');
+      }
+      const mine = bound.filter((b) => b.state.nodeId === nodeId || b.state.nodeId === undefined).map((b) => b.mac);
+      const owned = mine.filter((m) => !refused.some((r) => r.mac === m));
+      // Idempotent: retried until every NIC bound to the node is among its identifiers.
+      await deps.nodes.ask(nodeId, { type: 'node.addIdentifiers', identifiers: owned });
       return { nodeId, created };
     },
     async nodeAtAddress(ipAddress) {

@@ -81,4 +81,39 @@ describe('actor node directory', () => {
     expect(kept.at(-1)?.message).toBe('line 399');
     expect(kept.every((d, i) => i === 0 || d.id > kept[i - 1]!.id)).toBe(true);
   });
+
+  it('finds one node for a machine however its NICs are listed, even by simultaneous requests', async () => {
+    const { monorail } = await start();
+    const [a, b] = await Promise.all([
+      monorail.directory.resolveMachine(['52:54:00:bb:00:01', '52:54:00:bb:00:02'], '10.99.0.70'),
+      monorail.directory.resolveMachine(['52:54:00:bb:00:02', '52:54:00:bb:00:01'], '10.99.0.70'),
+    ]);
+    expect(a.nodeId).toBe(b.nodeId);
+    expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
+    const node = await monorail.nodes.ask(a.nodeId, { type: 'node.get' });
+    expect([...node.identifiers].sort()).toEqual(['52:54:00:bb:00:01', '52:54:00:bb:00:02']);
+    expect(await monorail.store.documents.collection('nodes').count({})).toBe(1);
+  });
+
+  it('gives an address back to the machine that holds it again (A, then B, then A)', async () => {
+    const { monorail } = await start();
+    const a = await monorail.directory.resolveMac('52:54:00:cc:00:01', '10.99.0.80');
+    const b = await monorail.directory.resolveMac('52:54:00:cc:00:02', '10.99.0.80');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await monorail.directory.nodeAtAddress('10.99.0.80')).toBe(b.nodeId);
+    await monorail.directory.resolveMac('52:54:00:cc:00:01', '10.99.0.80');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await monorail.directory.nodeAtAddress('10.99.0.80')).toBe(a.nodeId);
+  });
+
+  it('frees a deleted node\'s MACs, so the machine is discovered again as a new node', async () => {
+    const { monorail } = await start();
+    const first = await monorail.directory.resolveMac('52:54:00:dd:00:01');
+    await monorail.nodes.ask(first.nodeId, { type: 'node.delete' });
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await monorail.directory.resolveMac('52:54:00:dd:00:01');
+    expect(again.created).toBe(true);
+    expect(again.nodeId).not.toBe(first.nodeId);
+    expect(await monorail.directory.bootDecision(again.nodeId, pxe, 1000)).toMatchObject({ kind: 'boot' });
+  });
 });

@@ -10,7 +10,9 @@ export type CounterCommand =
   | { readonly type: 'hold'; readonly until: Promise<void>; readonly replyTo: ReplyTo<number> }
   | { readonly type: 'bump' }
   | { readonly type: 'explode'; readonly replyTo: ReplyTo<number> }
-  | { readonly type: 'refuse'; readonly replyTo: ReplyTo<number> };
+  | { readonly type: 'refuse'; readonly replyTo: ReplyTo<number> }
+  /** Misbehaves: swallows a failed commit and tries to carry on committing. */
+  | { readonly type: 'swallow'; readonly replyTo: ReplyTo<number> };
 
 export type CounterEvent = { readonly type: 'added'; readonly by: number };
 
@@ -41,6 +43,14 @@ export const counterBehavior: EntityBehavior<number, CounterCommand, CounterEven
         throw new TypeError('bug in handler');
       case 'refuse':
         throw new ValidationError('refused on purpose');
+      case 'swallow':
+        try {
+          await ctx.commit([{ type: 'added', by: 1 }]);
+        } catch {
+          // ignored on purpose
+        }
+        ctx.reply(command.replyTo, await ctx.commit([{ type: 'added', by: 5 }]));
+        return;
     }
   },
 };

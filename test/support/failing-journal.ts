@@ -8,6 +8,8 @@ export class FailingJournal implements EventJournal {
   /** Number of upcoming `append` calls to reject. */
   failAppends = 0;
   appendCalls = 0;
+  /** Number of upcoming `read` calls to reject (a transient I/O error, not corruption). */
+  failReads = 0;
 
   constructor(private readonly inner: EventJournal) {}
 
@@ -20,7 +22,11 @@ export class FailingJournal implements EventJournal {
     return this.inner.append(records);
   }
 
-  read(key: string, after: number, limit?: number): Promise<JournalRecord[]> {
+  async read(key: string, after: number, limit?: number): Promise<JournalRecord[]> {
+    if (this.failReads > 0) {
+      this.failReads--;
+      throw new Error('connection reset (injected)');
+    }
     return this.inner.read(key, after, limit);
   }
 

@@ -14,4 +14,4 @@ export type ConductorMessage =
     }
   | { readonly type: 'node.removed'; readonly node: NodeRecord }
   /** The node router restarted an incarnation, or could not recover a node from its journal. */
-  | { readonly type: 'node.fault'; readonly nodeId: string; readonly fault: 'restarted' | 'broken'; readonly code: string; readonly message: string };
+  | { readonly type: 'node.fault'; readonly nodeId: string; readonly fault: 'restarted' | 'broken' | 'unavailable'; readonly code: string; readonly message: string };

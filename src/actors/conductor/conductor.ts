@@ -7,6 +7,7 @@
 import type { DomainEvent, EventPublisher, Severity } from '../events/event-bus.ts';
 import type { LifecycleAction } from './node-lifecycle.ts';
 import type { ConductorMessage } from './conductor-protocol.ts';
+import type { NodeRecord } from '../node/node-protocol.ts';
 
 export interface ConductorState {
   readonly handled: number;
@@ -15,6 +16,8 @@ export interface ConductorState {
 export interface ConductorDeps {
   readonly events: EventPublisher;
   readonly now: () => number;
+  /** Frees what a deleted node held elsewhere (its MAC lookups), so its NICs can be discovered again. */
+  readonly releaseNode: (node: NodeRecord) => void;
 }
 
 export function createConductorHandler(deps: ConductorDeps): (state: ConductorState, msg: ConductorMessage) => ConductorState {
@@ -46,6 +49,7 @@ export function createConductorHandler(deps: ConductorDeps): (state: ConductorSt
         deps.events.publish(event('added', msg.node.id, 'information', { nodeId: msg.node.id, nodeType: msg.node.type }));
         break;
       case 'node.removed':
+        deps.releaseNode(msg.node);
         deps.events.publish(event('removed', msg.node.id, 'information', { nodeId: msg.node.id, nodeType: msg.node.type }));
         break;
       case 'node.fault':

@@ -25,8 +25,10 @@ export function applyLookupEvent(state: LookupState, event: LookupEvent): Lookup
       return { macAddress: event.macAddress, nodeId: event.nodeId, confirmed: false };
     case 'lookup.confirmed':
       return { ...state, confirmed: true };
-    case 'lookup.addressed':
-      return { ...state, ipAddress: event.ipAddress, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
+    case 'lookup.addressed': {
+      const { proxy: _previous, ...rest } = state;
+      return { ...rest, ipAddress: event.ipAddress, ...(event.proxy === undefined ? {} : { proxy: event.proxy }) };
+    }
     case 'lookup.released':
       return { confirmed: false };
   }
@@ -90,8 +92,10 @@ export function createLookupBehavior(deps: LookupEntityDeps): EntityBehavior<Loo
             ]);
           }
           if (s !== state) await project(ctx);
-          if (s.ipAddress !== undefined && s.nodeId !== undefined && s.ipAddress !== state.ipAddress) {
-            deps.addresses.tell(s.ipAddress, { type: 'address.bind', nodeId: s.nodeId, macAddress: mac });
+          // Every sighting rebinds the address (the address entity ignores no-op binds): a lease that moved
+          // to another machine and back must point at this node again.
+          if (command.ipAddress !== undefined && s.nodeId !== undefined) {
+            deps.addresses.tell(command.ipAddress, { type: 'address.bind', nodeId: s.nodeId, macAddress: mac });
           }
           ctx.reply(command.replyTo, resolution(s, mac, created));
           return;
@@ -109,14 +113,14 @@ export function createLookupBehavior(deps: LookupEntityDeps): EntityBehavior<Loo
           ctx.reply(command.replyTo, resolution(s, mac, false));
           return;
         }
-        case 'lookup.release': {
-          if (state.nodeId !== command.nodeId) {
-            ctx.reply(command.replyTo, false);
-            return;
+        case 'lookup.release':
+        case 'lookup.forget': {
+          const released = state.nodeId === command.nodeId;
+          if (released) {
+            await ctx.commit([{ type: 'lookup.released', at }]);
+            await project(ctx);
           }
-          await ctx.commit([{ type: 'lookup.released', at }]);
-          await project(ctx);
-          ctx.reply(command.replyTo, true);
+          if (command.type === 'lookup.release') ctx.reply(command.replyTo, released);
           return;
         }
       }

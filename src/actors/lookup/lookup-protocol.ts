@@ -20,6 +20,8 @@ export type LookupCommand =
   | { readonly type: 'lookup.claim'; readonly nodeId: string; readonly replyTo: ReplyTo<Resolution> }
   /** Unbinds the MAC from this node (node deleted or identifier removed). */
   | { readonly type: 'lookup.release'; readonly nodeId: string; readonly replyTo: ReplyTo<boolean> }
+  /** `lookup.release` told rather than asked: the node was deleted and nobody waits for the answer. */
+  | { readonly type: 'lookup.forget'; readonly nodeId: string }
   | { readonly type: 'lookup.get'; readonly replyTo: ReplyTo<LookupState> };
 
 export type LookupEvent =

@@ -107,7 +107,11 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
     if (ctx.recovering) {
       const { sequenceNumber, events } = this.decodeBatch(msg);
       let state = current.state;
-      for (const e of events) state = this.k.behavior.apply(state, e);
+      try {
+        for (const e of events) state = this.k.behavior.apply(state, e);
+      } catch (e) {
+        throw new JournalCorruptError(this.key, sequenceNumber, `applying it failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
       return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1 };
     }
     const envelope = msg as EntityEnvelope<C>;
@@ -164,6 +168,10 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
       this.k.deliver(to, reply);
     };
     const log = (): Logger => this.log();
+    // Once a write has failed, nact's sequence counter is ahead of ours: no further commit may happen in
+    // this incarnation, even if the handler catches the error or never awaited it.
+    let poisoned: PersistFailure | undefined;
+    let finished = false;
     const ectx: EntityContext<S, E> = {
       id: this.id,
       get log() {
@@ -173,20 +181,22 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
       state: () => current.state,
       sequenceNumber: () => current.sequenceNumber,
       commit: async (events) => {
+        if (poisoned) throw poisoned;
+        if (finished) throw (poisoned = new PersistFailure(new EntityHandlerError(key, command.type, 'commit after the handler returned')));
         if (events.length === 0) return current.state;
         const batch: PendingBatch = { eventType: events.map((e) => e.type).join('+'), payload: events };
         try {
           await ctx.persist(batch);
         } catch (e) {
           // A typed journal error (a conflict with another writer) reaches the requester as it is.
-          throw new PersistFailure(e instanceof MonorailError ? e : new PersistFailedError(key, command.type, e));
+          throw (poisoned = new PersistFailure(e instanceof MonorailError ? e : new PersistFailedError(key, command.type, e)));
         }
         let state = current.state;
         try {
           for (const e of events) state = behavior.apply(state, e);
         } catch (e) {
           // The record is durable but memory did not follow it: only a replay from the journal is trustworthy.
-          throw new PersistFailure(new EntityHandlerError(key, command.type, e));
+          throw (poisoned = new PersistFailure(new EntityHandlerError(key, command.type, e)));
         }
         current = { sequenceNumber: current.sequenceNumber + 1, state, sinceSnapshot: current.sinceSnapshot + 1 };
         return state;
@@ -196,10 +206,15 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
     };
     try {
       await behavior.handle(current.state, command, ectx);
+      finished = true;
+      if (poisoned) throw poisoned;
     } catch (e) {
-      if (e instanceof PersistFailure) {
-        if (requester) send(requester, { ok: false, error: e.error });
-        throw e;
+      finished = true;
+      const failure = e instanceof PersistFailure ? e : poisoned;
+      if (failure) {
+        if (requester) send(requester, { ok: false, error: failure.error });
+        else this.log().error({ err: failure.error, command: command.type }, 'a told command was lost: its events could not be persisted');
+        throw failure;
       }
       const error = e instanceof MonorailError ? e : new EntityHandlerError(key, command.type, e);
       if (e instanceof MonorailError) this.log().warn({ err: e, command: command.type }, 'request refused');

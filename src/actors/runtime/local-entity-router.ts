@@ -7,7 +7,7 @@
  * incarnation snapshots and stops, and the buffered messages go to the next incarnation. So a message is
  * never sent to a stopped nact actor, where nact would drop it without a word.
  */
-import { describe, EntityRecoveryError, EntityUnavailableError, SystemStoppedError, type MonorailError } from '../../errors.ts';
+import { describe, EntityRecoveryError, EntityUnavailableError, JournalCorruptError, SystemStoppedError, type MonorailError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock, TimerHandle } from './clock.ts';
@@ -37,7 +37,9 @@ export interface LocalEntityRouterOptions<S, C extends Message, E extends Messag
 /** What the router reports to the entity kind's supervisor. */
 export type EntityFault =
   | { readonly type: 'restarted'; readonly kind: string; readonly id: string; readonly error: MonorailError }
-  | { readonly type: 'broken'; readonly kind: string; readonly id: string; readonly error: MonorailError };
+  | { readonly type: 'broken'; readonly kind: string; readonly id: string; readonly error: MonorailError }
+  /** Recovery failed for a reason that may pass (a read error): retried soon, no operator needed yet. */
+  | { readonly type: 'unavailable'; readonly kind: string; readonly id: string; readonly error: MonorailError };
 
 type Entry<C> =
   | { status: 'active'; incarnation: number; ref: NactRef; lastActive: number }
@@ -62,6 +64,8 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
   private incarnations = 0;
   private readonly sweeper: TimerHandle | undefined;
   private stopped = false;
+  /** While draining, an incarnation spawned for buffered or late messages handles them and passivates. */
+  private draining = false;
   private readonly drainWaiters = new Set<() => void>();
   private readonly counters = { spawned: 0, passivated: 0, restarted: 0, recoveryFailures: 0, staleRequestsDropped: 0, droppedTells: 0 };
 
@@ -118,6 +122,8 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
       case 'active':
         entry.lastActive = now;
         dispatchTo(entry.ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+        // A message for an entity that was not active when the drain began: handle it, then passivate.
+        if (this.draining) this.passivate(id, entry);
         return;
       case 'passivating':
         entry.buffer.push(command);
@@ -155,6 +161,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
    * `timeoutMs` (real time: shutdown must end even under a manual clock) with the stragglers logged.
    */
   async drain(timeoutMs = 10_000): Promise<void> {
+    this.draining = true;
     for (const [id, entry] of this.entries) if (entry.status === 'active') this.passivate(id, entry);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -216,8 +223,10 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
       return;
     }
     this.counters.spawned++;
-    this.entries.set(id, { status: 'active', incarnation, ref, lastActive: this.o.clock.now() });
+    const entry = { status: 'active' as const, incarnation, ref, lastActive: this.o.clock.now() };
+    this.entries.set(id, entry);
     for (const command of commands) dispatchTo(ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+    if (this.draining) this.passivate(id, entry);
   }
 
   private logFor(id: string, incarnation: number): Logger {
@@ -229,7 +238,10 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     if (!entry || entry.status !== 'passivating' || entry.incarnation !== incarnation) return;
     this.counters.passivated++;
     this.entries.delete(id);
-    if (entry.buffer.length > 0 && !this.stopped) this.spawn(id, entry.buffer);
+    if (entry.buffer.length > 0) {
+      if (this.stopped) for (const command of entry.buffer) this.refuse(id, command, new SystemStoppedError(`${this.kind} ${id}`));
+      else this.spawn(id, entry.buffer);
+    }
     this.notifyDrain();
   }
 
@@ -249,13 +261,18 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     const entry = this.entries.get(id);
     if (!entry || entry.status === 'broken' || entry.incarnation !== incarnation) return;
     this.counters.recoveryFailures++;
-    const error = new EntityRecoveryError(persistenceKeyOf(this.kind, id), cause);
-    log.error({ err: error }, 'entity could not be recovered; refusing its messages');
+    // A journal that cannot be read back as this entity's history needs an operator; a failed read
+    // (I/O, a dropped database connection) is retried shortly and reported as retryable.
+    const corrupt = cause instanceof JournalCorruptError;
+    const key = persistenceKeyOf(this.kind, id);
+    const error = corrupt ? new EntityRecoveryError(key, cause) : new EntityUnavailableError(key, `recovery failed: ${describe(cause)}`);
+    log.error({ err: error }, corrupt ? 'entity could not be recovered; refusing its messages' : 'entity recovery failed; retrying soon');
     const pending = entry.status === 'passivating' ? [...queued, ...entry.buffer] : queued;
-    this.entries.set(id, { status: 'broken', error, retryAt: this.o.clock.now() + (this.o.brokenRetryMs ?? 30_000) });
+    const retryIn = corrupt ? (this.o.brokenRetryMs ?? 30_000) : 1_000;
+    this.entries.set(id, { status: 'broken', error, retryAt: this.o.clock.now() + retryIn });
     for (const command of pending) this.refuse(id, command, error);
     this.notifyDrain();
-    this.o.onFault?.({ type: 'broken', kind: this.kind, id, error });
+    this.o.onFault?.({ type: corrupt ? 'broken' : 'unavailable', kind: this.kind, id, error });
   }
 
   private refuse(id: string, command: C, error: MonorailError): void {

@@ -69,7 +69,7 @@ export function profilesRoute(deps: ProfilesRouteDeps): RequestHandler {
       res.send(await render('redirect.ipxe', { nodeId: '', macaddress: '', macaddresses: [], options: {}, api }));
       return;
     }
-    const self = `${api.profiles}?${macs.map((m) => `macs=${m}`).join('&')}`;
+    const self = `${api.profiles}?${[...macs.map((m) => `macs=${m}`), ...rawIps.map((ip) => `ips=${ip}`)].join('&')}`;
     let nodeId: string;
     try {
       ({ nodeId } = await deps.directory.resolveMachine(macs, ipAddress));

@@ -214,4 +214,46 @@ describe('entity runtime', () => {
     for (const id of ['s1', 's2', 's3']) expect((await store.journal.latestSnapshot(`counter:${id}`))?.state).toBe(5);
     expect(await codeOf(counters.ask('s1', { type: 'get' }))).toBe('SYSTEM_STOPPED');
   });
+
+  it('restarts an incarnation whose handler swallowed a failed persist, so memory never runs ahead of the journal', async () => {
+    let failing!: FailingJournal;
+    const { counters, store } = await setup({ journal: (j) => (failing = new FailingJournal(j)) });
+    await counters.ask('sw', { type: 'add', by: 1 });
+    failing.failAppends = 1;
+    expect(await codeOf(counters.ask('sw', { type: 'swallow' }))).toBe('PERSIST_FAILED');
+    expect(await counters.ask('sw', { type: 'add', by: 10 })).toBe(11);
+    expect((await store.journal.read('counter:sw', 0)).map((r) => r.sequenceNumber)).toEqual([1, 2]);
+  });
+
+  it('treats a failed journal read as temporary: retryable error, then recovery on a later message', async () => {
+    const clock = new ManualClock();
+    let failing!: FailingJournal;
+    const { counters, system } = await setup({ clock, journal: (j) => (failing = new FailingJournal(j)) });
+    const faults: string[] = [];
+    const kinds = system.entities({ ...counterBehavior, kind: 'counter2' }, { onFault: (f) => faults.push(f.type) });
+    await kinds.ask('t', { type: 'add', by: 4 });
+    await kinds.drain(1000);
+    failing.failReads = 1;
+    const err = (await kinds.ask('t', { type: 'get' }).catch((e: unknown) => e)) as MonorailError;
+    expect(err.code).toBe('ENTITY_UNAVAILABLE');
+    expect(err.retryable).toBe(true);
+    expect(faults).toEqual(['unavailable']);
+    clock.advance(1500);
+    expect(await kinds.ask('t', { type: 'get' })).toBe(4);
+    void counters;
+  });
+
+  it('drains messages that arrive during the drain: each handled, then snapshotted', async () => {
+    const { counters, system, store } = await setup();
+    await counters.ask('d1', { type: 'add', by: 1 });
+    const stopping = system.stop();
+    counters.tell('d1', { type: 'bump' });
+    counters.tell('late', { type: 'bump' });
+    await stopping;
+    expect((await store.journal.read('counter:d1', 0)).length + (await store.journal.read('counter:late', 0)).length).toBeLessThanOrEqual(3);
+    for (const key of ['counter:d1', 'counter:late']) {
+      const last = (await store.journal.read(key, 0)).at(-1)?.sequenceNumber ?? 0;
+      expect((await store.journal.latestSnapshot(key))?.sequenceNumber ?? 0).toBe(last);
+    }
+  });
 });
