@@ -9,7 +9,7 @@ import { loadConfigAsync } from './config/load-config.ts';
 import type { MonorailConfig } from './config/schema.ts';
 import { isMonorailError } from './errors.ts';
 import { createLogger } from './logging/logger.ts';
-import { startMonorail } from './monorail.ts';
+import { startMonorail, type Monorail } from './monorail.ts';
 
 async function start(options: { config?: string }): Promise<void> {
   let config: MonorailConfig;
@@ -21,7 +21,15 @@ async function start(options: { config?: string }): Promise<void> {
     process.exit(2);
   }
   const log = createLogger({ level: config.log.level, memberId: config.memberId });
-  const monorail = await startMonorail(config, { log });
+  let monorail: Monorail;
+  try {
+    monorail = await startMonorail(config, { log });
+  } catch (e) {
+    // A port that cannot be bound or a store that cannot be opened: the operator gets the reason, once.
+    log.fatal({ err: e }, 'monorail could not start');
+    console.error(`monorail could not start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
   log.info(
     {
       memberId: config.memberId,

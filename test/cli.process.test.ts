@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -81,5 +82,17 @@ describe('monorail start', () => {
     const { exit, stderr } = run({ MONORAIL_HTTP_PROT: '8080' });
     expect((await exit).code).toBe(2);
     expect(stderr()).toContain('MONORAIL_HTTP_PROT');
+  }, 60_000);
+
+  it('says why when a port cannot be bound, and exits 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'monorail-cli-'));
+    dirs.push(dataDir);
+    const { exit, stderr } = run({ MONORAIL_DATA_DIR: dataDir, MONORAIL_HTTP_HOST: '127.0.0.1', MONORAIL_HTTP_PORT: String(port) });
+    expect((await exit).code).toBe(1);
+    blocker.close();
+    expect(stderr()).toContain(`monorail could not start: HTTP server cannot listen on 127.0.0.1:${port}`);
   }, 60_000);
 });
