@@ -116,6 +116,10 @@ function assemble(sources: ConfigSources, file: FileSource | undefined): Readonl
 
   if (sources.env !== undefined) problems.push(...applyEnv(doc, sources.env, provenance));
 
+  // Objects inside arrays (dhcp.subnets[], their reservations[]) come whole from a layer, file or env;
+  // their optional fields get the schema's defaults here, as top-level fields got them from Value.Create.
+  Value.Default(ConfigSchema, doc);
+
   if (!validator()(doc)) {
     problems.push(...schemaProblems(validator().errors ?? [], doc, provenance));
     throw new ConfigError(problems);

@@ -352,3 +352,12 @@ describe('cluster.config.ts', () => {
     expect(() => clusterConfig({ env: { MONORAIL_NOPE: '1' } })).toThrow(ConfigError);
   });
 });
+
+describe('defaults inside arrays', () => {
+  it('fills the optional fields of objects given whole, such as a DHCP subnet from the environment', () => {
+    const config = loadConfig({ env: { MONORAIL_DHCP_SUBNETS: JSON.stringify([{ subnet: '10.99.0.0/24', rangeStart: '10.99.0.100', rangeEnd: '10.99.0.150' }]) } });
+    expect(config.dhcp.subnets).toEqual([
+      { subnet: '10.99.0.0/24', rangeStart: '10.99.0.100', rangeEnd: '10.99.0.150', router: null, dnsServers: [], domainName: null, leaseSeconds: 3600, reservations: [] },
+    ]);
+  });
+});
