@@ -4,10 +4,22 @@
  * entity commits what these decide.
  */
 import { formatIpv4, inNetwork, parseCidr, parseIpv4, type Ipv4Network } from './ipv4-address.ts';
-import type { LeaseRecord, PoolSpec, PoolState, RequestKind } from './pool-protocol.ts';
+import { shardOfAddress, type LeaseRecord, type PoolSpec, type RequestKind } from './pool-protocol.ts';
+
+/** The pool's records by address: the journaled leases with the live in-memory offer holds over them. */
+export interface LeaseBook {
+  get(ip: string): LeaseRecord | undefined;
+  entries(): Iterable<readonly [string, LeaseRecord]>;
+  /** The addresses this MAC has a record for. */
+  ipsOf(mac: string): Iterable<string>;
+  /** Where the search for a never-used address starts; moved past what it finds (a hint only). */
+  cursor: number;
+}
 
 export interface PoolIndex {
   readonly spec: PoolSpec;
+  /** The share of the subnet this entity owns (see `PoolSpec.shards`). */
+  readonly shard: number;
   readonly net: Ipv4Network;
   readonly start: number;
   readonly end: number;
@@ -17,7 +29,7 @@ export interface PoolIndex {
 }
 
 /** Validated when the server starts (`planSubnets`), so a bad spec here is a programming error. */
-export function indexPool(spec: PoolSpec): PoolIndex {
+export function indexPool(spec: PoolSpec, shard: number): PoolIndex {
   const net = parseCidr(spec.subnet);
   const start = parseIpv4(spec.rangeStart);
   const end = parseIpv4(spec.rangeEnd);
@@ -35,15 +47,16 @@ export function indexPool(spec: PoolSpec): PoolIndex {
     excluded.add(net.network);
     excluded.add(net.broadcast);
   }
-  return { spec, net, start, end, reservedByMac, reservedIps, excluded };
+  return { spec, shard, net, start, end, reservedByMac, reservedIps, excluded };
 }
 
-const inRange = (idx: PoolIndex, ip: number): boolean => ip >= idx.start && ip <= idx.end;
-const recordOf = (state: PoolState, ip: number): LeaseRecord | undefined => state.leases[formatIpv4(ip)];
+const owns = (idx: PoolIndex, ip: number): boolean => shardOfAddress(ip, idx.spec.shards) === idx.shard;
+const inRange = (idx: PoolIndex, ip: number): boolean => ip >= idx.start && ip <= idx.end && owns(idx, ip);
+const recordOf = (book: LeaseBook, ip: number): LeaseRecord | undefined => book.get(formatIpv4(ip));
 
 /** May this client be given this address now? */
-export function usableBy(state: PoolState, idx: PoolIndex, mac: string, ip: number, now: number): boolean {
-  if (!inNetwork(idx.net, ip) || idx.excluded.has(ip)) return false;
+export function usableBy(state: LeaseBook, idx: PoolIndex, mac: string, ip: number, now: number): boolean {
+  if (!inNetwork(idx.net, ip) || idx.excluded.has(ip) || !owns(idx, ip)) return false;
   const owner = idx.reservedIps.get(ip);
   if (owner !== undefined && owner !== mac) return false;
   if (owner === undefined && !inRange(idx, ip)) return false;
@@ -57,13 +70,14 @@ export function usableBy(state: PoolState, idx: PoolIndex, mac: string, ip: numb
  * RFC 2131 §4.3.1 order: the client's reservation, its current or previous address, the address it
  * asks for, a never-used address, and last the address that has been free the longest.
  */
-export function chooseAddress(state: PoolState, idx: PoolIndex, mac: string, requestedIp: string | undefined, now: number): number | undefined {
+export function chooseAddress(state: LeaseBook, idx: PoolIndex, mac: string, requestedIp: string | undefined, now: number): number | undefined {
   const reserved = idx.reservedByMac.get(mac);
-  if (reserved !== undefined) return reserved.ip;
+  if (reserved !== undefined) return owns(idx, reserved.ip) ? reserved.ip : undefined;
 
   let previous: { ip: number; r: LeaseRecord } | undefined;
-  for (const [text, r] of Object.entries(state.leases)) {
-    if (r.mac !== mac || r.state === 'declined') continue;
+  for (const text of state.ipsOf(mac)) {
+    const r = state.get(text);
+    if (r === undefined || r.mac !== mac || r.state === 'declined') continue;
     const ip = parseIpv4(text);
     if (ip === undefined || !usableBy(state, idx, mac, ip, now)) continue;
     const live = r.expiresAt > now && (r.state === 'bound' || r.state === 'offered');
@@ -75,12 +89,25 @@ export function chooseAddress(state: PoolState, idx: PoolIndex, mac: string, req
   const requested = requestedIp === undefined ? undefined : parseIpv4(requestedIp);
   if (requested !== undefined && inRange(idx, requested) && usableBy(state, idx, mac, requested, now)) return requested;
 
-  for (let ip = idx.start; ip <= idx.end; ip++) {
-    if (recordOf(state, ip) === undefined && usableBy(state, idx, mac, ip, now)) return ip;
+  // A never-used address, searched from where the last search stopped, so handing out a fresh pool
+  // address by address costs O(1) each rather than a scan from the start.
+  // Only this shard's addresses: every `shards`-th one, from the first it owns.
+  const step = idx.spec.shards;
+  const first = idx.start + ((idx.shard - shardOfAddress(idx.start, step) + step) % step);
+  if (first <= idx.end) {
+    const count = Math.floor((idx.end - first) / step) + 1;
+    const from = state.cursor >= first && state.cursor <= idx.end ? Math.floor((state.cursor - first) / step) : 0;
+    for (let k = 0; k < count; k++) {
+      const ip = first + ((from + k) % count) * step;
+      if (recordOf(state, ip) === undefined && usableBy(state, idx, mac, ip, now)) {
+        state.cursor = ip + step;
+        return ip;
+      }
+    }
   }
 
   let oldest: { ip: number; at: number } | undefined;
-  for (const [text, r] of Object.entries(state.leases)) {
+  for (const [text, r] of state.entries()) {
     const ip = parseIpv4(text);
     if (ip === undefined || !inRange(idx, ip) || !usableBy(state, idx, mac, ip, now)) continue;
     if (oldest === undefined || r.expiresAt < oldest.at) oldest = { ip, at: r.expiresAt };
@@ -93,13 +120,15 @@ export type RequestVerdict = { readonly outcome: 'ack' } | { readonly outcome: '
 /**
  * RFC 2131 §4.3.2. A client's own record for the address (offered, bound, or lapsed and not reused) is
  * acknowledged in every state. An address that is another client's, reserved for someone else, outside
- * the subnet or the pool is NAKed. With no record at all, SELECTING is NAKed (this server offered
- * nothing) and INIT-REBOOT, RENEWING and REBINDING stay silent, as §4.3.2 asks of a server with no
- * record of the client.
+ * the subnet or the pool is NAKed. With no record at all, SELECTING is acknowledged when the address is
+ * free (the offer's hold was lost with a restart: the client did select this server) and INIT-REBOOT,
+ * RENEWING and REBINDING stay silent, as §4.3.2 asks of a server with no record of the client.
  */
-export function checkRequest(state: PoolState, idx: PoolIndex, mac: string, ipText: string, kind: RequestKind, now: number): RequestVerdict {
+export function checkRequest(state: LeaseBook, idx: PoolIndex, mac: string, ipText: string, kind: RequestKind, now: number): RequestVerdict {
   const ip = parseIpv4(ipText);
   if (ip === undefined || !inNetwork(idx.net, ip)) return { outcome: 'nak', reason: `${ipText} is not on ${idx.spec.subnet}` };
+  // The adapter sends a request to the shard that owns its address; anything else is a routing error.
+  if (!owns(idx, ip)) return { outcome: 'ignore', reason: `${ipText} belongs to another share of ${idx.spec.subnet}` };
   const reserved = idx.reservedByMac.get(mac);
   if (reserved !== undefined && reserved.ip !== ip) return { outcome: 'nak', reason: `client has the reservation ${formatIpv4(reserved.ip)}` };
   const owner = idx.reservedIps.get(ip);
@@ -110,9 +139,9 @@ export function checkRequest(state: PoolState, idx: PoolIndex, mac: string, ipTe
   if (r !== undefined) {
     if (r.state === 'declined' && r.expiresAt > now) return { outcome: 'nak', reason: `${ipText} was declined` };
     if (r.mac === mac && r.state !== 'declined') return { outcome: 'ack' };
-    if (r.mac !== mac && r.expiresAt > now) return { outcome: 'nak', reason: `${ipText} is leased to another client` };
+    if (r.mac !== mac && r.expiresAt > now) return { outcome: 'nak', reason: `${ipText} is ${r.state === 'offered' ? 'offered' : 'leased'} to another client` };
   }
   if (owner === mac) return { outcome: 'ack' };
-  if (kind === 'selecting') return { outcome: 'nak', reason: `${ipText} was not offered to this client` };
+  if (kind === 'selecting') return usableBy(state, idx, mac, ip, now) ? { outcome: 'ack' } : { outcome: 'nak', reason: `${ipText} was not offered to this client` };
   return { outcome: 'ignore', reason: `no record of this client at ${ipText}` };
 }

@@ -1,8 +1,16 @@
 /**
- * The DHCP lease-pool entity: one per subnet (its id is the subnet in CIDR form), the single writer of
- * that subnet's allocations. Every DISCOVER and REQUEST for the subnet goes through its mailbox, so two
- * racing clients can never be offered the same address (real-clients.md F1), and the offers and leases
- * it commits are journaled, so they survive a restart and a move to another cluster member.
+ * The DHCP lease-pool entity: the single writer of the allocations of a share of a subnet's addresses.
+ * A subnet's addresses are split by `address mod shards` over `shards` entities (ids `<cidr>#<k>`, see
+ * `poolEntityId`), so every address has exactly one writer: two racing clients can never be offered the
+ * same address (real-clients.md F1). The split exists because one entity commits one record at a time:
+ * with node creation sharing the journal's fsyncs, a single pool entity per subnet saturated at about
+ * 100 new clients a second here, while separate entities' commits share group commits. The leases
+ * are journaled, so they survive a restart and a move to another cluster member.
+ *
+ * Offers are held in the entity's memory, not journaled (RFC 2131 §4.3.1 does not ask a server to
+ * remember them): that halves the commits of an exchange, which bound a pool's rate, since one writer
+ * commits one record at a time. A hold lost with a restart costs nothing: the client's REQUEST for a
+ * free address is still acknowledged.
  *
  * Clients are identified by MAC, as RackHD's dhcpd does (`ignore-client-uids true`): a machine's PXE
  * ROM, iPXE and installed OS send different client identifiers but must keep one address.
@@ -17,8 +25,13 @@ export interface PoolReservation {
 
 /** How a subnet's pool is configured; the entity reads it from configuration, never from its journal. */
 export interface PoolSpec {
-  /** Canonical CIDR, also the entity id. */
+  /** Canonical CIDR. */
   readonly subnet: string;
+  /**
+   * How many entities share the subnet's addresses: entity `k` owns the addresses `a` with
+   * `a mod shards = k` (`a` as a 32-bit number). Must not change while leases exist.
+   */
+  readonly shards: number;
   readonly rangeStart: string;
   readonly rangeEnd: string;
   readonly leaseSeconds: number;
@@ -43,6 +56,7 @@ export type RequestReply =
   | { readonly outcome: 'nak'; readonly reason: string }
   | { readonly outcome: 'ignore'; readonly reason: string };
 
+/** `offered` exists only in memory (an offer hold); the journal holds the other three. */
 export type LeaseState = 'offered' | 'bound' | 'released' | 'declined';
 
 export interface LeaseRecord {
@@ -54,8 +68,11 @@ export interface LeaseRecord {
 }
 
 export interface PoolState {
-  /** By address; one record per address ever used, so the pool's size bounds the state. */
-  readonly leases: Readonly<Record<string, LeaseRecord>>;
+  /**
+   * Journaled leases by address, one record per address ever bound (so the pool's size bounds the
+   * state), bucketed by /24: `"10.99.0"` → `"17"` → record (lease-table.ts says why).
+   */
+  readonly leases: Readonly<Record<string, Readonly<Record<string, LeaseRecord>>>>;
 }
 
 export interface LeaseView extends LeaseRecord {
@@ -72,11 +89,15 @@ export type PoolCommand =
   | { readonly type: 'pool.leases'; readonly replyTo: ReplyTo<readonly LeaseView[]> };
 
 export type PoolEvent =
-  | { readonly type: 'lease.offered'; readonly ip: string; readonly mac: string; readonly expiresAt: number; readonly at: number }
   | { readonly type: 'lease.bound'; readonly ip: string; readonly mac: string; readonly expiresAt: number; readonly at: number }
   | { readonly type: 'lease.released'; readonly ip: string; readonly mac: string; readonly at: number }
   | { readonly type: 'lease.declined'; readonly ip: string; readonly mac: string; readonly until: number; readonly at: number };
 
-export const poolEventTypes: readonly PoolEvent['type'][] = ['lease.offered', 'lease.bound', 'lease.released', 'lease.declined'];
+export const poolEventTypes: readonly PoolEvent['type'][] = ['lease.bound', 'lease.released', 'lease.declined'];
 
 export const POOL_ENTITY_KIND = 'dhcp-pool';
+
+export const poolEntityId = (subnet: string, shard: number): string => `${subnet}#${shard}`;
+
+/** The share of the pool an address belongs to. */
+export const shardOfAddress = (ip: number, shards: number): number => (ip >>> 0) % shards;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPoolBehavior } from '../../../src/actors/dhcp/pool-entity.ts';
+import { ActorLeasePool } from '../../../src/protocols/dhcp/actor-lease-pool.ts';
 import type { PoolCommand, PoolSpec } from '../../../src/actors/dhcp/pool-protocol.ts';
 import type { EntityRouter } from '../../../src/actors/runtime/entity-router.ts';
 import { ManualClock } from '../../../src/actors/runtime/clock.ts';
@@ -9,6 +10,7 @@ import { tempStore, type TempStore } from '../../support/temp-store.ts';
 
 const spec = (more: Partial<PoolSpec> = {}): PoolSpec => ({
   subnet: '10.99.0.0/24',
+  shards: 1,
   rangeStart: '10.99.0.10',
   rangeEnd: '10.99.0.250',
   leaseSeconds: 600,
@@ -34,7 +36,7 @@ async function pools(options: { spec?: PoolSpec; clock?: ManualClock; temp?: Tem
   return { fixture, pool: fixture.monorail.system.entities(createPoolBehavior({ pools: [options.spec ?? spec()] })) };
 }
 
-const id = '10.99.0.0/24';
+const id = '10.99.0.0/24#0';
 
 describe('DHCP lease-pool entity', () => {
   it('offers 200 racing clients 200 different addresses, never an excluded one, and each the same one again (F1)', async () => {
@@ -86,9 +88,14 @@ describe('DHCP lease-pool entity', () => {
     const ack = await pool.ask(id, { type: 'pool.request', mac: a, ip: offer.ip, kind: 'selecting' });
     expect(ack).toEqual({ outcome: 'ack', ip: offer.ip, leaseSeconds: 600, expiresAt: clock.now() + 600_000 });
     expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: offer.ip, kind: 'selecting' })).toMatchObject({ outcome: 'nak', reason: `${offer.ip} is leased to another client` });
-    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.200', kind: 'selecting' })).toMatchObject({ outcome: 'nak', reason: '10.99.0.200 was not offered to this client' });
-    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.200', kind: 'init-reboot' })).toMatchObject({ outcome: 'ignore' });
-    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.200', kind: 'rebinding' })).toMatchObject({ outcome: 'ignore' });
+    // An offer held for A is refused to B; a free address B selected is granted (its hold may have been lost in a restart).
+    const held = await pool.ask(id, { type: 'pool.offer', mac: macOf(3) });
+    if (!held.ok) throw new Error(held.reason);
+    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: held.ip, kind: 'selecting' })).toMatchObject({ outcome: 'nak', reason: `${held.ip} is offered to another client` });
+    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.200', kind: 'selecting' })).toMatchObject({ outcome: 'ack', ip: '10.99.0.200' });
+    await pool.ask(id, { type: 'pool.release', mac: b, ip: '10.99.0.200' });
+    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.201', kind: 'init-reboot' })).toMatchObject({ outcome: 'ignore' });
+    expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.201', kind: 'rebinding' })).toMatchObject({ outcome: 'ignore' });
     expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.98.0.200', kind: 'init-reboot' })).toMatchObject({ outcome: 'nak', reason: '10.98.0.200 is not on 10.99.0.0/24' });
     expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.3', kind: 'init-reboot' })).toMatchObject({ outcome: 'nak', reason: '10.99.0.3 is outside the pool' });
     expect(await pool.ask(id, { type: 'pool.request', mac: b, ip: '10.99.0.11', kind: 'init-reboot' })).toMatchObject({ outcome: 'nak' });
@@ -162,7 +169,28 @@ describe('DHCP lease-pool entity', () => {
 
   it('refuses a pool it has no configuration for', async () => {
     const { pool } = await pools();
-    const e = (await pool.ask('10.1.0.0/16', { type: 'pool.offer', mac: macOf(1) }).catch((x: unknown) => x)) as MonorailError;
+    const e = (await pool.ask('10.1.0.0/16#0', { type: 'pool.offer', mac: macOf(1) }).catch((x: unknown) => x)) as MonorailError;
     expect(e.code).toBe('NOT_FOUND');
+  });
+
+  it('shares a subnet among shard entities by address: unique offers, each shard its own addresses, overflow to the others', async () => {
+    const sharded = spec({ shards: 4, rangeStart: '10.99.0.20', rangeEnd: '10.99.0.59', reservations: [{ mac: '02:00:00:00:0f:01', ipAddress: '10.99.0.5' }] });
+    const { fixture } = await pools();
+    const router = fixture.monorail.system.entities({ ...createPoolBehavior({ pools: [sharded] }), kind: 'dhcp-pool-sharded' });
+    const leases = new ActorLeasePool(router, [sharded], 5000);
+    const offers = await Promise.all(Array.from({ length: 40 }, (_, i) => leases.offer('10.99.0.0/24', macOf(i))));
+    const ips = offers.map((o) => (o.ok ? o.ip : o.reason));
+    expect(new Set(ips).size).toBe(40);
+    expect(ips.every((ip) => /^10\.99\.0\.([2-5]\d)$/.test(ip))).toBe(true);
+    expect(await leases.offer('10.99.0.0/24', macOf(99))).toMatchObject({ ok: false });
+    expect(await leases.offer('10.99.0.0/24', '02:00:00:00:0f:01')).toMatchObject({ ok: true, ip: '10.99.0.5' });
+    for (let k = 0; k < 4; k++) {
+      const held = await router.ask(`10.99.0.0/24#${k}`, { type: 'pool.leases' });
+      expect(held.every((l) => Number(l.ip.split('.')[3]) % 4 === k)).toBe(true);
+    }
+    const ip = ips[7]!;
+    expect(await leases.request('10.99.0.0/24', macOf(7), ip, 'selecting')).toMatchObject({ outcome: 'ack', ip });
+    expect(await leases.request('10.99.0.0/24', macOf(8), ip, 'selecting')).toMatchObject({ outcome: 'nak' });
+    expect(await leases.release('10.99.0.0/24', macOf(7), ip)).toBe(true);
   });
 });
