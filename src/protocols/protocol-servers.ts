@@ -8,6 +8,9 @@ import type { EntityBehavior, Message } from '../actors/runtime/entity.ts';
 import type { EntityRouter } from '../actors/runtime/entity-router.ts';
 import type { NodeDirectory } from './node-directory.ts';
 import type { ProtocolServer } from './protocol-server.ts';
+import { createSyslogServer } from './syslog/syslog-server.ts';
+import { createDhcpServer } from './dhcp/dhcp-server.ts';
+import { createTftpServer } from './tftp/tftp-server.ts';
 
 export interface ProtocolServerDeps {
   readonly config: MonorailConfig;
@@ -21,6 +24,9 @@ export function protocolServers(deps: ProtocolServerDeps): ProtocolServer[] {
   const servers: ProtocolServer[] = [];
   // Each server kind adds itself here when its configuration enables it, e.g.:
   // if (deps.config.syslog.enabled) servers.push(createSyslogServer(deps));
+  if (deps.config.syslog.enabled) servers.push(createSyslogServer(deps));
+  if (deps.config.dhcp.enabled) servers.push(createDhcpServer(deps));
+  if (deps.config.tftp.enabled) servers.push(createTftpServer(deps));
   void deps;
   return servers;
 }

@@ -90,6 +90,12 @@ export async function startMember(env: Record<string, string>, netns?: { pair: N
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await member.waitFor((l) => l.msg === 'monorail started', 60_000, "'monorail started'");
+  try {
+    await member.waitFor((l) => l.msg === 'monorail started', 60_000, "'monorail started'");
+  } catch (e) {
+    // Never leave a half-started member behind (it may hold ports in the namespace).
+    await member.stop();
+    throw e;
+  }
   return member;
 }
