@@ -15,17 +15,9 @@ export interface LossyRelay {
   close(): Promise<void>;
 }
 
-/** mulberry32: small, fast, good enough to pick which datagrams to drop. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.ts';
+
+export { seededRandom };
 
 function bind(socket: dgram.Socket, host: string): Promise<void> {
   return new Promise((resolve) => socket.bind(0, host, () => resolve()));

@@ -3,18 +3,10 @@
  * a corpus of valid messages as real senders write them, and the mutations applied to them.
  */
 
-export type Random = () => number;
+import { seededRandom, type Random } from './seeded-random.ts';
 
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type { Random };
+export const seeded = seededRandom;
 
 export function int(rnd: Random, min: number, max: number): number {
   return min + Math.floor(rnd() * (max - min + 1));
