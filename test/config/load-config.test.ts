@@ -50,13 +50,37 @@ describe('loadConfig defaults', () => {
       port: 67,
       proxyPort: 4011,
       clientPort: 68,
+      offerHoldMs: 60_000,
+      declineHoldMs: 600_000,
+      poolShards: 8,
+      maxInFlight: 4096,
       authoritative: true,
       subnets: [],
     });
     expect(config.boot).toMatchObject({ serverAddress: null, httpBaseUrl: null, unknownNodes: 'discover', idleNodes: 'local', fallback: 'ipxe' });
     expect(config.boot.files).toEqual({ bios: 'undionly.kpxe', uefiX64: 'snponly.efi', uefiIa32: 'ipxe-ia32.efi', uefiArm64: 'ipxe-arm64.efi' });
-    expect(config.tftp).toEqual({ enabled: false, host: '0.0.0.0', port: 69, root: './static/tftp', maxBlksize: 1468, maxWindowsize: 16, timeoutMs: 1000, retries: 5 });
-    expect(config.syslog).toEqual({ enabled: false, host: '0.0.0.0', port: 514, keepPerNode: 1000, maxMessageBytes: 8192 });
+    expect(config.tftp).toEqual({
+      enabled: false,
+      host: '0.0.0.0',
+      port: 69,
+      root: './static/tftp',
+      maxBlksize: 1468,
+      maxWindowsize: 16,
+      timeoutMs: 1000,
+      retries: 5,
+      fallbackRoots: ['/usr/lib/ipxe'],
+      maxTransfers: 2000,
+    });
+    expect(config.syslog).toEqual({
+      enabled: false,
+      host: '0.0.0.0',
+      port: 514,
+      maxConnections: 1024,
+      maxConnectionsPerAddress: 16,
+      idleTimeoutMs: 600_000,
+      keepPerNode: 1000,
+      maxMessageBytes: 8192,
+    });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.secrets).toEqual({ key: null });
   });

@@ -61,7 +61,9 @@ export interface DhcpServer extends ProtocolServer {
 }
 
 export function createDhcpServer(deps: ProtocolServerDeps, tuning: Partial<DhcpTuning> = {}): DhcpServer {
-  const t: DhcpTuning = { ...DEFAULT_DHCP_TUNING, ...tuning };
+  const c = deps.config.dhcp;
+  const fromConfig: Partial<DhcpTuning> = { offerHoldMs: c.offerHoldMs, declineHoldMs: c.declineHoldMs, poolShards: c.poolShards, maxInFlight: c.maxInFlight };
+  const t: DhcpTuning = { ...DEFAULT_DHCP_TUNING, ...fromConfig, ...tuning };
   const { config } = deps;
   const serverAddress = config.boot.serverAddress;
   if (serverAddress === null || !isIpv4(serverAddress)) {

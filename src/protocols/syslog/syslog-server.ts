@@ -68,7 +68,9 @@ export interface SyslogServer extends ProtocolServer {
 
 export function createSyslogServer(deps: ProtocolServerDeps, tuning: Partial<SyslogTuning> = {}): SyslogServer {
   const { host, port, maxMessageBytes } = deps.config.syslog;
-  const options = { ...DEFAULT_SYSLOG_TUNING, ...tuning, host, port, maxMessageBytes };
+  const c = deps.config.syslog;
+  const fromConfig: Partial<SyslogTuning> = { maxConnections: c.maxConnections, maxConnectionsPerAddress: c.maxConnectionsPerAddress, idleTimeoutMs: c.idleTimeoutMs };
+  const options = { ...DEFAULT_SYSLOG_TUNING, ...fromConfig, ...tuning, host, port, maxMessageBytes };
   // A frame the size of the longest accepted message must never be a framing error.
   options.maxFrameBytes = Math.max(options.maxFrameBytes, maxMessageBytes);
   return new SyslogReceiver(deps.directory, deps.log.child({ component: 'syslog' }), options);

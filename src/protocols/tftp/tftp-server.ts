@@ -63,6 +63,8 @@ export function tftpServerOptions(config: MonorailConfig['tftp'], overrides: Par
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     ...tftpDefaults,
+    fallbackRoots: config.fallbackRoots,
+    maxTransfers: config.maxTransfers,
     ...overrides,
   };
 }
