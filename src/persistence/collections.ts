@@ -78,6 +78,10 @@ export interface LogDoc {
   readonly severity: number;
   readonly hostname?: string;
   readonly appName?: string;
+  readonly procId?: string;
+  readonly msgId?: string;
+  readonly structuredData?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  readonly format?: '5424' | '3164' | 'raw';
   readonly timestamp?: string;
   readonly message: string;
 }

@@ -39,6 +39,11 @@ export type ProtocolObservation =
       readonly severity: number;
       readonly hostname?: string;
       readonly appName?: string;
+      readonly procId?: string;
+      readonly msgId?: string;
+      /** RFC 5424 §6.3 structured data: element id → its parameters (repeated names keep every value). */
+      readonly structuredData?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+      readonly format?: '5424' | '3164' | 'raw';
       readonly message: string;
       readonly timestamp?: string;
     };

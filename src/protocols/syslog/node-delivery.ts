@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../../logging/logger.ts';
 import type { NodeDirectory, ProtocolObservation } from '../node-directory.ts';
-import type { SyslogRecord } from './syslog-record.ts';
+import type { SdElement, SyslogRecord } from './syslog-record.ts';
 import type { SyslogStats } from './syslog-stats.ts';
 import type { UnknownSources } from './unknown-sources.ts';
 
@@ -27,9 +27,27 @@ export function toObservation(record: SyslogRecord, ipAddress: string): Protocol
     severity: record.severity,
     ...(record.hostname === undefined ? {} : { hostname: record.hostname }),
     ...(record.appName === undefined ? {} : { appName: record.appName }),
+    ...(record.procId === undefined ? {} : { procId: record.procId }),
+    ...(record.msgId === undefined ? {} : { msgId: record.msgId }),
+    ...(record.structuredData === undefined || record.structuredData.length === 0 ? {} : { structuredData: structuredDataOf(record.structuredData) }),
     ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }),
+    format: record.format,
     message: record.message,
   };
+}
+
+/**
+ * SD-ELEMENTs as a JSON object a query can reach (`structuredData.origin@32473.ip`). RFC 5424 §6.3.3 allows a
+ * parameter name to repeat, so every name maps to its values in order; a repeated SD-ID (not allowed,
+ * §6.3.2) merges into the first.
+ */
+function structuredDataOf(elements: readonly SdElement[]): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const element of elements) {
+    const params = (out[element.id] ??= {});
+    for (const p of element.params) (params[p.name] ??= []).push(p.value);
+  }
+  return out;
 }
 
 class LookupTimeout extends Error {

@@ -112,6 +112,9 @@ describe.skipIf(!netnsAvailable())('syslog on a full member in a namespace, real
       expect(logs.find((l) => l.message === 'udp 3164')).toMatchObject({ facility: 1, severity: 4, appName: 'e2e' });
       expect(logs.find((l) => l.message === 'booted')).toMatchObject({ facility: 1, severity: 5, appName: 'microkernel' });
       expect(logs.find((l) => l.message === 'booted')?.hostname).toBeUndefined();
+      // Structured data reaches the node's log, queryable by element and parameter.
+      expect(logs.find((l) => l.message === 'tcp octets')).toMatchObject({ format: '5424', structuredData: { 'origin@32473': { node: ['abc'] } } });
+      expect((await store.documents.collection('logs').find({ node: nodeId, 'structuredData.origin@32473.node': 'abc' })).map((l) => l.message)).toEqual(['tcp octets']);
     } finally {
       await store.close();
     }
