@@ -67,12 +67,8 @@ export interface TagDoc { readonly id: string; readonly name: string; readonly r
 export interface TemplateDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
 export interface ProfileDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
 
-/** A log record kept for a node (syslog now; Monorail's own records later), newest kept, bounded per node. */
-export interface LogDoc {
-  readonly id: string;
-  readonly node: string;
-  readonly source: 'syslog';
-  readonly receivedAt: string;
+/** The fields of one syslog message as a node keeps it; the node actor receives exactly these from syslog. */
+export interface SyslogFields {
   readonly ipAddress: string;
   readonly facility: number;
   readonly severity: number;
@@ -80,10 +76,19 @@ export interface LogDoc {
   readonly appName?: string;
   readonly procId?: string;
   readonly msgId?: string;
+  /** RFC 5424 §6.3 structured data: element id → its parameters (repeated names keep every value). */
   readonly structuredData?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
   readonly format?: '5424' | '3164' | 'raw';
   readonly timestamp?: string;
   readonly message: string;
+}
+
+/** A log record kept for a node (syslog now; Monorail's own records later), newest kept, bounded per node. */
+export interface LogDoc extends SyslogFields {
+  readonly id: string;
+  readonly node: string;
+  readonly source: 'syslog';
+  readonly receivedAt: string;
 }
 
 export interface CollectionDocuments {

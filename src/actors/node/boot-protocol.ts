@@ -3,6 +3,7 @@
  * decides, and what it was seen doing on the wire. Protocol servers re-export these through their port
  * (`src/protocols/node-directory.ts`); they live here because actors may not import protocol code.
  */
+import type { SyslogFields } from '../../persistence/collections.ts';
 
 /** RFC 4578 §2.1 client system architecture (option 93), reduced to what picks a boot file. */
 export type ClientArch = 'bios' | 'uefi-x64' | 'uefi-ia32' | 'uefi-arm64' | 'uefi-x64-http' | 'uefi-arm64-http' | 'unknown';
@@ -32,18 +33,4 @@ export type ProtocolObservation =
   | { readonly type: 'tftp.request'; readonly file: string; readonly ipAddress: string }
   | { readonly type: 'tftp.transfer'; readonly file: string; readonly ipAddress: string; readonly bytes: number; readonly ok: boolean; readonly error?: string }
   | { readonly type: 'http.profile'; readonly profile: string; readonly ipAddress?: string }
-  | {
-      readonly type: 'syslog';
-      readonly ipAddress: string;
-      readonly facility: number;
-      readonly severity: number;
-      readonly hostname?: string;
-      readonly appName?: string;
-      readonly procId?: string;
-      readonly msgId?: string;
-      /** RFC 5424 §6.3 structured data: element id → its parameters (repeated names keep every value). */
-      readonly structuredData?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
-      readonly format?: '5424' | '3164' | 'raw';
-      readonly message: string;
-      readonly timestamp?: string;
-    };
+  | ({ readonly type: 'syslog' } & SyslogFields);

@@ -4,17 +4,10 @@
  * malformed with the reason, and the caller keeps its text as a raw record.
  */
 import { isRfc3339Timestamp } from './rfc3339-timestamp.ts';
-import type { SdElement, SdParam } from './syslog-record.ts';
+import type { SdElement, SdParam, SyslogRecord } from './syslog-record.ts';
 
-export interface Rfc5424Fields {
-  readonly timestamp?: string;
-  readonly hostname?: string;
-  readonly appName?: string;
-  readonly procId?: string;
-  readonly msgId?: string;
-  readonly structuredData?: readonly SdElement[];
-  readonly message: string;
-}
+/** What RFC 5424 adds after the PRI: a record without the priority and the format the caller sets. */
+export type Rfc5424Fields = Omit<SyslogRecord, 'facility' | 'severity' | 'format'>;
 
 export type Rfc5424Parse =
   /** No `VERSION SP` after the PRI: some other dialect. */

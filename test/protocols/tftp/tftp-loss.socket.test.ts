@@ -3,7 +3,6 @@
  * with the right bytes, on the client's side and on the server's. The seed is printed; set
  * TFTP_LOSS_SEED to replay a run.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, startLossyRelay, type LossyRelay } from '../../support/lossy-udp-relay.ts';
 import { tftpGet } from '../../support/tftp-client.ts';
 import { startTftpFixture, type TftpFixture } from '../../support/tftp-fixture.ts';
+import { runCommand } from '../../support/run-command.ts';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const seed = Number(process.env.TFTP_LOSS_SEED ?? Date.now() % 1_000_000_000);
@@ -27,20 +27,7 @@ async function relay(): Promise<LossyRelay> {
   return r;
 }
 
-function run(command: string, args: string[], input?: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: f.root, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const run = (command: string, args: string[], input?: string) => runCommand(command, args, { cwd: f.root, ...(input === undefined ? {} : { input }) });
 
 /**
  * atftp 0.8.0 aborts with "tftp: unexpected OACK" when the OACK comes twice, which is what a server must

@@ -3,13 +3,13 @@
  * real-clients.md F5. sha256 equality for a small and a ~10 MB file, the error for a missing file, and a
  * refused traversal.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTftpFixture, type TftpFixture } from '../../support/tftp-fixture.ts';
+import { runCommand } from '../../support/run-command.ts';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -17,19 +17,7 @@ let f: TftpFixture;
 let outDir: string;
 const files = new Map<string, Buffer>();
 
-function run(command: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: outDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const run = (command: string, args: string[]) => runCommand(command, args, { cwd: outDir });
 
 type Client = (file: string, out: string) => Promise<{ code: number | null; out: string }>;
 
