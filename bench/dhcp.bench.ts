@@ -122,6 +122,7 @@ function table(runs: Run[]): void {
 }
 
 if (!netnsAvailable()) {
+  // Reached only with MONORAIL_TEST_SKIP_PRIVILEGED=1 (otherwise netnsAvailable throws): say why, exit non-zero.
   console.error('dhcp bench: needs root and `ip netns` (run as root)');
   process.exit(1);
 }

@@ -26,6 +26,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'monorail-bench-actors-'));
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
+  // Memory figures without a forced GC would measure garbage, not actors: refuse rather than print them.
   console.error('run with node --expose-gc for memory figures');
   process.exit(1);
 }

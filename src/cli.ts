@@ -18,6 +18,8 @@ async function start(options: { config?: string }): Promise<void> {
   } catch (e) {
     // A bad configuration is the operator's to fix: say what is wrong, no stack trace.
     console.error(isMonorailError(e) ? e.message : String(e));
+    // Exit codes are the CLI's contract with supervisors (systemd, scripts, tests): 2 = bad
+    // configuration (fix the config, do not restart), 1 = could not start, 0 = clean stop.
     process.exit(2);
   }
   const log = createLogger({ level: config.log.level, memberId: config.memberId });
@@ -57,6 +59,7 @@ async function start(options: { config?: string }): Promise<void> {
     monorail.stop().then(
       () => {
         log.info('stopped');
+        // Explicit: nothing may keep a stopped member alive (a forgotten timer would hang systemd's stop).
         process.exit(0);
       },
       (e: unknown) => {

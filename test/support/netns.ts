@@ -37,9 +37,20 @@ export interface NetnsPair {
   destroy(): Promise<void>;
 }
 
+/**
+ * Whether the namespace tests run. They need root and `ip netns`, which CI has; so a machine without them
+ * fails these tests loudly instead of skipping them in silence (a skipped suite looks like a green one),
+ * unless `MONORAIL_TEST_SKIP_PRIVILEGED=1` says that skipping is what the developer wants.
+ */
 export function netnsAvailable(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  return spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
+  return privileged('root and `ip netns`', () => process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0);
+}
+
+/** Shared by the namespace and QEMU checks: true when `probe` holds, false only when skipping was asked for. */
+export function privileged(what: string, probe: () => boolean): boolean {
+  if (probe()) return true;
+  if (process.env.MONORAIL_TEST_SKIP_PRIVILEGED === '1') return false;
+  throw new Error(`this test needs ${what}; run it as root on a machine with them, or set MONORAIL_TEST_SKIP_PRIVILEGED=1 to skip it`);
 }
 
 async function ip(...args: string[]): Promise<void> {

@@ -3,10 +3,10 @@
  * (KVM crashes on these machines), serial console to a file, no reboot. QEMU's exit code says nothing
  * about the boot (0 on failure too), so tests assert on what Monorail recorded, and kill the VM.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { NetnsPair } from './netns.ts';
+import { privileged, type NetnsPair } from './netns.ts';
 
 const execFileP = promisify(execFile);
 
@@ -60,12 +60,15 @@ export function startVm(pair: NetnsPair, o: VmOptions): Vm {
   };
 }
 
+/** QEMU with iPXE's NIC ROMs and OVMF (Debian qemu-system-x86, ipxe-qemu, ovmf); see `privileged` for why this is not a silent skip. */
 export function qemuAvailable(): boolean {
-  try {
-    readFileSync('/usr/lib/ipxe/qemu/pxe-virtio.rom');
-    readFileSync('/usr/share/ovmf/OVMF.fd');
-    return true;
-  } catch {
-    return false;
-  }
+  return privileged('qemu-system-x86_64 with ipxe-qemu and ovmf installed', () => {
+    try {
+      readFileSync('/usr/lib/ipxe/qemu/pxe-virtio.rom');
+      readFileSync('/usr/share/ovmf/OVMF.fd');
+      return spawnSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore' }).status === 0;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -61,6 +61,7 @@ class MongoDocumentCollection<T extends Document> implements DocumentCollection<
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     if (options.limit !== undefined && options.limit <= 0) return [];
     const cursor = this.collection.find(mongoFilter(filter), { sort: toMongoSort(options.sort) });
+    // Paging ($skip); a negative skip is ignored, as the embedded adapter does (contract suite).
     if (options.skip !== undefined && options.skip > 0) cursor.skip(options.skip);
     // MongoDB reads limit(0) as "no limit" and a negative limit as "one batch"; both are excluded above.
     if (options.limit !== undefined) cursor.limit(options.limit);

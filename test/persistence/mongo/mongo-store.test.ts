@@ -37,6 +37,8 @@ async function openScratchStore(serverUrl: string, journalAtomicity: MongoStoreO
 }
 
 if (url === undefined || url === '') {
+  // No MongoDB server can be installed on this project's machines (README: Persistence); the skip is
+  // reported with the command that runs the contract where a server exists.
   describe.skip('mongodb store contract', () => {
     it(`needs a MongoDB server: ${howToRun}`, () => {});
   });
