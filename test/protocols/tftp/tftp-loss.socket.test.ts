@@ -22,7 +22,7 @@ const files = new Map<string, Buffer>();
 
 async function relay(): Promise<LossyRelay> {
   const lossRate = 0.02 + random() * 0.03;
-  const r = await startLossyRelay({ serverHost: f.host, serverPort: f.port, lossRate, seed: Math.floor(random() * 2 ** 31) });
+  const r = await startLossyRelay({ serverHost: f.host, serverPort: f.port, lossRate, seed: Math.floor(random() * 2 ** 31), alwaysDropNth: 3 });
   relays.push(r);
   return r;
 }
