@@ -17,7 +17,13 @@ export type ErrorCode =
   | 'INVALID_TRANSITION'
   | 'VALIDATION_FAILED'
   | 'SYSTEM_STOPPED'
-  | 'TEMPLATE_FAILED';
+  | 'TEMPLATE_FAILED'
+  | 'WORKFLOW_CONFLICT'
+  | 'WORKFLOW_NOT_ACTIVE'
+  | 'TASK_FAILED'
+  | 'TASK_TIMEOUT'
+  | 'TASK_CANCELLED'
+  | 'OBM_FAILED';
 
 const httpStatusOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -34,6 +40,13 @@ const httpStatusOf: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   SYSTEM_STOPPED: 503,
   TEMPLATE_FAILED: 500,
+  // RackHD answers 400 when a node already runs a graph (on-http workflows API); kept for compatibility.
+  WORKFLOW_CONFLICT: 400,
+  WORKFLOW_NOT_ACTIVE: 400,
+  TASK_FAILED: 500,
+  TASK_TIMEOUT: 504,
+  TASK_CANCELLED: 409,
+  OBM_FAILED: 502,
 };
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -170,4 +183,23 @@ export function describe(cause: unknown): string {
 
 export function isMonorailError(e: unknown, code?: ErrorCode): e is MonorailError {
   return e instanceof MonorailError && (code === undefined || e.code === code);
+}
+
+export class WorkflowConflictError extends MonorailError {
+  constructor(readonly nodeId: string, readonly activeWorkflowId: string) {
+    super('WORKFLOW_CONFLICT', `node ${nodeId} already has an active workflow (${activeWorkflowId})`, { nodeId, activeWorkflowId });
+  }
+}
+
+export class WorkflowNotActiveError extends MonorailError {
+  constructor(readonly workflowId: string, status: string) {
+    super('WORKFLOW_NOT_ACTIVE', `workflow ${workflowId} is not active (${status})`, { workflowId, status });
+  }
+}
+
+/** How a task ended other than succeeding; `code` says which. */
+export class TaskError extends MonorailError {
+  constructor(code: 'TASK_FAILED' | 'TASK_TIMEOUT' | 'TASK_CANCELLED', message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, details, options);
+  }
 }

@@ -30,6 +30,20 @@ export interface NodeObmRef {
   readonly obmId: string;
 }
 
+/** Why a workflow holds a node, when that moves the node's lifecycle (claiming starts it, ending completes or fails it). */
+export type WorkflowPurpose = 'discovery' | 'provisioning' | 'decommission';
+
+export interface ActiveWorkflow {
+  readonly id: string;
+  readonly graphName: string;
+  readonly purpose?: WorkflowPurpose;
+  /** Request options, kept so an instance claimed just before a crash can still be created afterwards. */
+  readonly options?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The profile a running task asked the node to boot (RackHD's `requestProfile`). */
+  readonly boot?: BootSettings;
+  readonly since: string;
+}
+
 export interface NodeDoc {
   readonly id: string;
   readonly name: string;
@@ -42,6 +56,8 @@ export interface NodeDoc {
   readonly sku: string | null;
   readonly autoDiscover: boolean;
   readonly lifecycle: { readonly state: LifecycleState; readonly since: string; readonly previous?: LifecycleState; readonly reason?: string };
+  /** The one workflow driving the node (RackHD allows one active graph per node), and what it asked the node to boot. */
+  readonly activeWorkflow?: ActiveWorkflow;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Journal sequence number this projection reflects, so a late write cannot overwrite a newer one. */

@@ -3,13 +3,13 @@
  * state, applies the conductor's pure lifecycle transition, keeps the `nodes` read model in step, and
  * reports what happened to the conductor once it is durable.
  */
-import { InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.ts';
+import { InvalidTransitionError, NotFoundError, ValidationError, WorkflowConflictError, WorkflowNotActiveError } from '../../errors.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
-import type { LogDoc, NodeDoc } from '../../persistence/collections.ts';
+import type { ActiveWorkflow, LogDoc, NodeDoc, WorkflowPurpose } from '../../persistence/collections.ts';
 import { decideBoot, type BootPolicy } from './boot-policy.ts';
 import type { ProtocolObservation } from './boot-protocol.ts';
 import type { ConductorMessage } from '../conductor/conductor-protocol.ts';
-import { initialLifecycle, transition } from '../conductor/node-lifecycle.ts';
+import { initialLifecycle, transition, type LifecycleEvent } from '../conductor/node-lifecycle.ts';
 import type { EntityBehavior, EntityContext } from '../runtime/entity.ts';
 import { nodeEventTypes, type NodeCommand, type NodeEvent, type NodePatch, type NodeRecord, type NodeSpec, type NodeState } from './node-protocol.ts';
 
@@ -20,6 +20,32 @@ export interface NodeEntityDeps {
   readonly bootPolicy: BootPolicy;
   /** Syslog records kept per node; older ones are trimmed. */
   readonly keepLogsPerNode: number;
+  /**
+   * Starts (or re-creates after a crash) the instance a node has claimed; absent when no workflow engine runs,
+   * in which case new nodes are only booted into the discovery profile.
+   */
+  readonly startWorkflow?: (nodeId: string, workflow: ActiveWorkflow) => void;
+  /** The graph first contact starts when `bootPolicy.unknownNodes` is `discover` (RackHD's `discoveryGraph`). */
+  readonly discoveryGraph?: string;
+  /** Request options for that graph (`{defaults: {...}, <label>: {...}}`). */
+  readonly discoveryOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Mints workflow instance ids. */
+  readonly newWorkflowId?: () => string;
+  /** What the machine did on the wire also reaches the tasks of its workflow (waits for DHCP/TFTP/HTTP/syslog). */
+  readonly observedByTasks?: (nodeId: string, observation: ProtocolObservation) => void;
+}
+
+/** The lifecycle step a workflow's start or end means for its node, given why the workflow holds it. */
+function lifecycleStep(purpose: WorkflowPurpose, phase: 'start' | 'end', status: string, graphName: string, workflowId: string): LifecycleEvent {
+  const failed = `${graphName} ${status}`;
+  switch (purpose) {
+    case 'discovery':
+      return phase === 'start' ? { type: 'discovery.started', workflowId } : status === 'succeeded' ? { type: 'inventory.completed' } : { type: 'inventory.failed', reason: failed };
+    case 'provisioning':
+      return phase === 'start' ? { type: 'provisioning.started', workflowId } : status === 'succeeded' ? { type: 'provisioning.completed' } : { type: 'provisioning.failed', reason: failed };
+    case 'decommission':
+      return phase === 'start' ? { type: 'decommission.started', workflowId } : status === 'succeeded' ? { type: 'decommission.completed' } : { type: 'decommission.failed', reason: failed };
+  }
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -75,6 +101,19 @@ export function applyNodeEvent(state: NodeState, event: NodeEvent): NodeState {
         : state;
     case 'node.deleted':
       return state.status === 'present' ? { status: 'deleted', node: state.node } : state;
+    case 'node.workflowClaimed':
+      return state.status === 'present' ? { status: 'present', node: { ...state.node, activeWorkflow: event.workflow, updatedAt: event.at } } : state;
+    case 'node.workflowReleased': {
+      if (state.status !== 'present' || state.node.activeWorkflow?.id !== event.workflowId) return state;
+      const { activeWorkflow: _done, ...rest } = state.node;
+      return { status: 'present', node: { ...rest, updatedAt: event.at } };
+    }
+    case 'node.workflowBootSet': {
+      const active = state.status === 'present' ? state.node.activeWorkflow : undefined;
+      if (state.status !== 'present' || active?.id !== event.workflowId) return state;
+      const { boot: _old, ...withoutBoot } = active;
+      return { status: 'present', node: { ...state.node, activeWorkflow: event.boot === null ? withoutBoot : { ...withoutBoot, boot: event.boot }, updatedAt: event.at } };
+    }
   }
 }
 
@@ -131,6 +170,41 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
     }
   };
 
+  /**
+   * Commits `events` and, when given, a lifecycle step in one journal record, projects, and tells the
+   * conductor about the step once it is durable. Refuses a step the lifecycle does not allow.
+   */
+  const commitWith = async (ctx: EntityContext<NodeState, NodeEvent>, node: NodeRecord, events: readonly NodeEvent[], step: LifecycleEvent | undefined, at: string): Promise<NodeRecord> => {
+    const result = step === undefined ? undefined : transition(node.lifecycle, step);
+    if (result !== undefined && !result.ok) throw new InvalidTransitionError(`node ${ctx.id}`, result.state, result.event);
+    const all: NodeEvent[] = [...events];
+    if (result?.ok === true && step !== undefined) all.push({ type: 'node.lifecycleChanged', cause: step.type, to: result.next, at });
+    const next = await ctx.commit(all);
+    await project(ctx);
+    if (result?.ok === true && step !== undefined) {
+      deps.tellConductor({ type: 'node.transitioned', nodeId: ctx.id, from: node.lifecycle.state, to: result.next, cause: step.type, actions: result.actions });
+    }
+    return (next as Extract<NodeState, { status: 'present' }>).node;
+  };
+
+  /** The claim first contact makes, when it should start discovery (RackHD's on-http profiles path, rackhd.md §3.3). */
+  const startsDiscovery = (node: NodeRecord, firmware: string, at: string): ActiveWorkflow | undefined => {
+    if (deps.startWorkflow === undefined || deps.discoveryGraph === undefined || deps.newWorkflowId === undefined) return undefined;
+    if (deps.bootPolicy.unknownNodes !== 'discover' || node.activeWorkflow !== undefined || node.lifecycle.state !== 'discovered') return undefined;
+    // The microkernel's own DHCP must not start a second discovery of the machine it is inventorying.
+    if (firmware === 'microkernel') return undefined;
+    // The claim carries the discovery profile from the start, so the very first answer boots the microkernel
+    // instead of a wait loop until the graph's bootstrap task asks for it.
+    return {
+      id: deps.newWorkflowId(),
+      graphName: deps.discoveryGraph,
+      purpose: 'discovery',
+      ...(deps.discoveryOptions === undefined ? {} : { options: deps.discoveryOptions }),
+      boot: { profile: deps.bootPolicy.discoveryProfile, options: {} },
+      since: at,
+    };
+  };
+
   return {
     kind: 'node',
     eventTypes: nodeEventTypes,
@@ -184,30 +258,63 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
           return;
         }
         case 'node.lifecycle': {
-          const result = transition(node.lifecycle, command.event);
-          if (!result.ok) throw new InvalidTransitionError(`node ${ctx.id}`, result.state, result.event);
-          const next = await ctx.commit([{ type: 'node.lifecycleChanged', cause: command.event.type, to: result.next, at }]);
-          await project(ctx);
-          deps.tellConductor({
-            type: 'node.transitioned',
-            nodeId: ctx.id,
-            from: node.lifecycle.state,
-            to: result.next,
-            cause: command.event.type,
-            actions: result.actions,
-          });
-          ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
+          const next = await commitWith(ctx, node, [], command.event, at);
+          ctx.reply(command.replyTo, next);
           return;
         }
         case 'node.bootDecision': {
+          const discover = startsDiscovery(node, command.request.firmware, at);
+          if (discover !== undefined) {
+            // First contact of a node nothing has inventoried: claim it for discovery in the same journal record
+            // as the lifecycle step, then start the instance. A crash in between leaves the claim, which the
+            // resume sweep turns into the instance (workflow.resume with this claim's spec).
+            const claimed = await commitWith(ctx, node, [{ type: 'node.workflowClaimed', workflow: discover, at }], lifecycleStep('discovery', 'start', '', discover.graphName, discover.id), at);
+            deps.startWorkflow?.(ctx.id, discover);
+            ctx.log.info({ workflowId: discover.id, graph: discover.graphName }, 'discovery started on first contact');
+            ctx.reply(command.replyTo, decideBoot(claimed, command.request, deps.bootPolicy));
+            return;
+          }
           const decision = decideBoot(node, command.request, deps.bootPolicy);
           ctx.log.debug({ request: command.request, decision }, 'boot decision');
           ctx.reply(command.replyTo, decision);
           return;
         }
         case 'node.observe':
+          deps.observedByTasks?.(ctx.id, command.observation);
           await observe(ctx, command.observation, command.at);
           return;
+        case 'node.claimWorkflow': {
+          const active = node.activeWorkflow;
+          if (active !== undefined) {
+            if (active.id !== command.workflow.id) throw new WorkflowConflictError(ctx.id, active.id);
+            ctx.reply(command.replyTo, node);
+            return;
+          }
+          const claim: ActiveWorkflow = { ...command.workflow, since: at };
+          const events: NodeEvent[] = [{ type: 'node.workflowClaimed', workflow: claim, at }];
+          const next = claim.purpose === undefined
+            ? await commitWith(ctx, node, events, undefined, at)
+            : await commitWith(ctx, node, events, lifecycleStep(claim.purpose, 'start', '', claim.graphName, claim.id), at);
+          ctx.reply(command.replyTo, next);
+          return;
+        }
+        case 'node.releaseWorkflow': {
+          const active = node.activeWorkflow;
+          if (active?.id !== command.workflowId) return;
+          const released: NodeEvent[] = [{ type: 'node.workflowReleased', workflowId: command.workflowId, status: command.status, at }];
+          // Only a node still in the state the workflow put it in moves on (an operator may have put it in maintenance).
+          const step = active.purpose === undefined ? undefined : lifecycleStep(active.purpose, 'end', command.status, active.graphName, active.id);
+          const applicable = step !== undefined && transition(node.lifecycle, step).ok ? step : undefined;
+          await commitWith(ctx, node, released, applicable, at);
+          ctx.log.info({ workflowId: command.workflowId, status: command.status }, 'workflow released the node');
+          return;
+        }
+        case 'node.setWorkflowBoot': {
+          if (node.activeWorkflow?.id !== command.workflowId) throw new WorkflowNotActiveError(command.workflowId, 'not the node\'s active workflow');
+          const next = await commitWith(ctx, node, [{ type: 'node.workflowBootSet', workflowId: command.workflowId, boot: command.boot, at }], undefined, at);
+          ctx.reply(command.replyTo, next);
+          return;
+        }
         case 'node.delete':
           await ctx.commit([{ type: 'node.deleted', at }]);
           await project(ctx);

@@ -2,7 +2,7 @@
  * The node entity's messages. Commands are what others may ask of a node; events are what it records in
  * its journal. Both are discriminated unions on `type`.
  */
-import type { BootSettings, NodeDoc, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
+import type { ActiveWorkflow, BootSettings, NodeDoc, NodeObmRef, NodeType, Relation } from '../../persistence/collections.ts';
 import type { LifecycleEvent, LifecycleSnapshot } from '../conductor/node-lifecycle.ts';
 import type { ReplyTo } from '../runtime/reply.ts';
 import type { BootDecision, BootRequest, ProtocolObservation } from './boot-protocol.ts';
@@ -50,6 +50,12 @@ export type NodeCommand =
   | { readonly type: 'node.addIdentifiers'; readonly identifiers: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.lifecycle'; readonly event: LifecycleEvent; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> }
+  /** Takes the node for a workflow; refused with RackHD's 400 when another is active. Idempotent for the same id. */
+  | { readonly type: 'node.claimWorkflow'; readonly workflow: Omit<ActiveWorkflow, 'since' | 'boot'>; readonly replyTo: ReplyTo<NodeRecord> }
+  /** The workflow ended; ignored unless it is the node's active one. */
+  | { readonly type: 'node.releaseWorkflow'; readonly workflowId: string; readonly status: string }
+  /** A task of the active workflow asks the node to boot `boot` (or stops asking, with null). */
+  | { readonly type: 'node.setWorkflowBoot'; readonly workflowId: string; readonly boot: BootSettings | null; readonly replyTo: ReplyTo<NodeRecord> }
   /** What should this machine boot? Asked by DHCP and the profile endpoint, with a deadline. */
   | { readonly type: 'node.bootDecision'; readonly request: BootRequest; readonly replyTo: ReplyTo<BootDecision> }
   /** Something the machine did on the wire. Not journaled: it changes no state of the node record. */
@@ -61,7 +67,10 @@ export type NodeEvent =
   | { readonly type: 'node.tagsAdded'; readonly tags: readonly string[]; readonly at: string }
   | { readonly type: 'node.identifiersAdded'; readonly identifiers: readonly string[]; readonly at: string }
   | { readonly type: 'node.lifecycleChanged'; readonly cause: LifecycleEvent['type']; readonly to: LifecycleSnapshot; readonly at: string }
-  | { readonly type: 'node.deleted'; readonly at: string };
+  | { readonly type: 'node.deleted'; readonly at: string }
+  | { readonly type: 'node.workflowClaimed'; readonly workflow: ActiveWorkflow; readonly at: string }
+  | { readonly type: 'node.workflowReleased'; readonly workflowId: string; readonly status: string; readonly at: string }
+  | { readonly type: 'node.workflowBootSet'; readonly workflowId: string; readonly boot: BootSettings | null; readonly at: string };
 
 export const nodeEventTypes: readonly NodeEvent['type'][] = [
   'node.created',
@@ -70,6 +79,9 @@ export const nodeEventTypes: readonly NodeEvent['type'][] = [
   'node.identifiersAdded',
   'node.lifecycleChanged',
   'node.deleted',
+  'node.workflowClaimed',
+  'node.workflowReleased',
+  'node.workflowBootSet',
 ];
 
 export type NodeState =

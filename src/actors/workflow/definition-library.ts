@@ -104,7 +104,9 @@ export class DefinitionLibrary {
       }
       case 'graph': {
         const graph = def as GraphDefinition;
-        validateGraph(graph, this);
+        // RackHD graphs leave values the caller must give (an OS version, a repo) as `null`; they are
+        // checked when the graph is run with its request options, not when it is stored.
+        validateGraph(graph, this, { nullPlaceholders: true });
         this.graphs.set(graph.injectableName, graph);
         return;
       }
@@ -233,7 +235,7 @@ function satisfies(props: Options, dotted: string, expected: unknown): boolean {
  * `taskName`/`taskDefinition`, unknown tasks and base tasks, required options missing after merging, and
  * required properties no task on the way provides.
  */
-export function validateGraph(graph: GraphDefinition, library: DefinitionLookup): void {
+export function validateGraph(graph: GraphDefinition, library: DefinitionLookup, mode: { readonly nullPlaceholders?: boolean } = {}): void {
   const problems: Problem[] = [];
   const labels = new Set<string>();
 
@@ -285,7 +287,7 @@ export function validateGraph(graph: GraphDefinition, library: DefinitionLookup)
     const options = mergeOptions(graph, r);
     for (const required of r.base.requiredOptions ?? []) {
       // RackHD task definitions write `null` as the placeholder for "the graph must supply this".
-      if (options[required] === undefined || options[required] === null) {
+      if (options[required] === undefined || (options[required] === null && mode.nullPlaceholders !== true)) {
         problems.push({
           path: `options.${r.entry.label}.${required}`,
           message: `${at}: required option "${required}" of ${r.base.injectableName} is not set by ${r.task.injectableName}, options.${DEFAULTS} or options.${r.entry.label}`,
@@ -334,4 +336,30 @@ export function resolveTaskOptions(graph: GraphDefinition, label: string, librar
   const r = resolveEntry(entry, index, library);
   if (isProblem(r)) reject(`graph ${graph.injectableName}`, [r]);
   return mergeOptions(graph, r);
+}
+
+/** One graph entry with the definitions behind it and the options it runs with (before rendering). */
+export interface ResolvedGraphTask {
+  readonly label: string;
+  readonly entry: GraphTask;
+  readonly task: TaskDefinition;
+  readonly base: BaseTaskDefinition;
+  readonly options: Record<string, unknown>;
+}
+
+/** Every entry of a validated graph, resolved against the library; throws a `ValidationError` naming the entry otherwise. */
+export function resolveGraphTasks(graph: GraphDefinition, library: DefinitionLookup): ResolvedGraphTask[] {
+  return graph.tasks.map((entry, index) => {
+    const r = resolveEntry(entry, index, library);
+    if (isProblem(r)) reject(`graph ${graph.injectableName}`, [r]);
+    return { label: entry.label, entry, task: r.task, base: r.base, options: mergeOptions(graph, r) };
+  });
+}
+
+/** Request-time options (`{defaults: {...}, <label>: {...}}`) merged over the graph's own, as RackHD does before building tasks. */
+export function withRequestOptions(graph: GraphDefinition, request: Readonly<Record<string, Options>> | undefined): GraphDefinition {
+  if (request === undefined || Object.keys(request).length === 0) return graph;
+  const options: Record<string, Options> = { ...(graph.options ?? {}) };
+  for (const [key, section] of Object.entries(request)) options[key] = deepMerge(options[key] ?? {}, section);
+  return { ...graph, options };
 }

@@ -1,0 +1,190 @@
+/**
+ * The workflow engine of one member: the definition library with the built-in graphs, the workflow
+ * entities, the task actors, and the operations the API, the boot path and the microkernel endpoints use.
+ * Running a graph on a node claims the node first (the node entity is the single writer of "one active
+ * workflow per node", so two simultaneous requests cannot both win), then creates the instance.
+ */
+import { ValidationError, WorkflowNotActiveError } from '../../errors.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { WorkflowDoc } from '../../persistence/collections.ts';
+import type { DocumentCollection } from '../../persistence/document-store.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
+import { newEntityId } from '../ids.ts';
+import type { ProtocolObservation } from '../node/boot-protocol.ts';
+import type { NodeCommand } from '../node/node-protocol.ts';
+import type { ActorSystem } from '../runtime/actor-system.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { EntityRouter } from '../runtime/entity-router.ts';
+import type { LocalEntityRouter } from '../runtime/local-entity-router.ts';
+import { sealSecrets, type SecretSealer } from '../secret-port.ts';
+import { builtinBaseTasks } from './builtin/base-tasks.ts';
+import { builtinGraphs, graphPurposes } from './builtin/graphs.ts';
+import { builtinTasks } from './builtin/tasks.ts';
+import { DefinitionLibrary } from './definition-library.ts';
+import { planWorkflow } from './graph-plan.ts';
+import type { Options } from './definition-types.ts';
+import type { Job } from './job.ts';
+import type { JobServices } from './job-services.ts';
+import type { AgentCommands, AgentReport } from './task-input.ts';
+import { TaskRunnerHost, type ExternalScope } from './task-runner.ts';
+import { createWorkflowBehavior } from './workflow-entity.ts';
+import { activeWorkflowStatuses, type WorkflowCommand, type WorkflowEvent, type WorkflowRecord, type WorkflowSpec, type WorkflowState } from './workflow-protocol.ts';
+
+export interface WorkflowEngineDeps {
+  readonly system: ActorSystem;
+  readonly nodes: EntityRouter<NodeCommand>;
+  readonly workflows: DocumentCollection<WorkflowDoc>;
+  readonly events: EventPublisher;
+  readonly jobs: ReadonlyMap<string, Job<JobServices>>;
+  /** The job services other than the ones the engine itself provides (nodes, workflows). */
+  readonly services: Omit<JobServices, 'nodes' | 'workflows'>;
+  readonly scope: (nodeId: string | undefined) => Promise<ExternalScope>;
+  readonly sealer: SecretSealer;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface RunGraphRequest {
+  readonly graphName: string;
+  readonly nodeId?: string;
+  readonly options?: Readonly<Record<string, Options>>;
+  /** Give an id to make the request idempotent (a client retrying gets the same instance). */
+  readonly id?: string;
+}
+
+export class WorkflowEngine {
+  readonly library = new DefinitionLibrary();
+  readonly router: LocalEntityRouter<WorkflowState, WorkflowCommand, WorkflowEvent>;
+  readonly tasks: TaskRunnerHost<JobServices>;
+  private readonly log: Logger;
+
+  constructor(private readonly d: WorkflowEngineDeps) {
+    this.log = d.log.child({ component: 'workflows' });
+    for (const b of builtinBaseTasks) this.library.register('baseTask', b);
+    for (const t of builtinTasks) this.library.register('task', t);
+    for (const g of builtinGraphs) this.library.register('graph', g);
+
+    const services: JobServices = {
+      ...d.services,
+      nodes: d.nodes,
+      workflows: {
+        create: (id, spec) => this.router.ask(id, { type: 'workflow.create', spec }),
+        get: (id) => this.router.ask(id, { type: 'workflow.get' }),
+      },
+    };
+    let serial = 0;
+    this.tasks = new TaskRunnerHost<JobServices>({
+      // Task actors are children of the actor system's root, one per attempt.
+      spawn: (name, handle) => d.system.spawn<null, Parameters<typeof handle>[0]>(`${name}-${(++serial).toString(36)}`, null, (_s, msg) => {
+        handle(msg);
+        return null;
+      }),
+      jobs: d.jobs,
+      services,
+      scope: d.scope,
+      tellWorkflow: (id, command) => this.router.tell(id, command),
+      clock: d.clock,
+      log: this.log,
+    });
+    this.router = d.system.entities(
+      createWorkflowBehavior({
+        library: this.library,
+        resumePolicy: (runJob, options) => {
+          const job = d.jobs.get(runJob);
+          if (job === undefined) return 'fail';
+          return typeof job.onResume === 'function' ? job.onResume(options) : job.onResume;
+        },
+        launcher: this.tasks,
+        workflows: d.workflows,
+        events: d.events,
+        releaseNode: (nodeId, workflowId, _graph, status) => d.nodes.tell(nodeId, { type: 'node.releaseWorkflow', workflowId, status }),
+        tellParent: (parent, workflowId, status) => {
+          this.tasks.deliverToTask(parent.workflowId, parent.taskId, { type: 'graph.finished', workflowId, status });
+        },
+        newTaskId: () => newEntityId(d.clock.now()),
+      }),
+    );
+  }
+
+  /**
+   * Runs a graph, on a node when `nodeId` is given: refused with RackHD's 400 when the node already runs one.
+   * Secrets in the options are sealed before the node or the workflow journals them.
+   */
+  async run(req: RunGraphRequest): Promise<WorkflowRecord> {
+    const id = req.id ?? newEntityId(this.d.clock.now());
+    const options = req.options === undefined ? undefined : sealSecrets(req.options, this.d.sealer);
+    const graph = this.library.graph(req.graphName);
+    if (graph === undefined) throw new ValidationError(`no graph named ${req.graphName}`, [{ path: 'name', message: `unknown graph ${req.graphName}` }]);
+    // Checked before the node is claimed, so a bad request leaves the node exactly as it was.
+    planWorkflow(graph, options, this.library, () => 'dry-run');
+    const purpose = graphPurposes[graph.injectableName];
+    if (req.nodeId !== undefined) {
+      await this.d.nodes.ask(req.nodeId, {
+        type: 'node.claimWorkflow',
+        workflow: { id, graphName: req.graphName, ...(purpose === undefined ? {} : { purpose }), ...(options === undefined ? {} : { options }) },
+      });
+    }
+    const spec: WorkflowSpec = { graphName: req.graphName, ...(req.nodeId === undefined ? {} : { nodeId: req.nodeId }), ...(options === undefined ? {} : { options }) };
+    try {
+      return await this.router.ask(id, { type: 'workflow.create', spec });
+    } catch (e) {
+      // The instance could not be created (a bad option, say): the claim must not outlive it.
+      if (req.nodeId !== undefined) this.d.nodes.tell(req.nodeId, { type: 'node.releaseWorkflow', workflowId: id, status: 'failed' });
+      throw e;
+    }
+  }
+
+  get(id: string): Promise<WorkflowRecord> {
+    return this.router.ask(id, { type: 'workflow.get' });
+  }
+
+  cancel(id: string, reason = 'cancelled by request'): Promise<WorkflowRecord> {
+    return this.router.ask(id, { type: 'workflow.cancel', reason });
+  }
+
+  /** Cancels the node's active workflow (RackHD's `PUT /nodes/:id/workflows/action {command: cancel}`). */
+  async cancelActive(nodeId: string, reason = 'cancelled by request'): Promise<WorkflowRecord> {
+    const node = await this.d.nodes.ask(nodeId, { type: 'node.get' });
+    if (node.activeWorkflow === undefined) throw new WorkflowNotActiveError(`(none on node ${nodeId})`, 'none');
+    return this.cancel(node.activeWorkflow.id, reason);
+  }
+
+  /** A node claimed an instance (first contact): create it, or pick it up again after a crash. */
+  startClaimed(nodeId: string, claim: { readonly id: string; readonly graphName: string; readonly options?: Readonly<Record<string, Options>> }): void {
+    this.router.tell(claim.id, { type: 'workflow.resume', spec: { graphName: claim.graphName, nodeId, ...(claim.options === undefined ? {} : { options: claim.options }) } });
+  }
+
+  /**
+   * After a start: every instance the read model says is active resumes (its interrupted attempts are started
+   * again or failed, by their jobs' rule), and every node claim whose instance was never created gets it.
+   */
+  async resumeAll(claims: readonly { readonly nodeId: string; readonly claim: { readonly id: string; readonly graphName: string; readonly options?: Readonly<Record<string, Options>> } }[]): Promise<{ readonly workflows: number; readonly claims: number }> {
+    const active = await this.d.workflows.find({ status: { $in: [...activeWorkflowStatuses] } });
+    for (const wf of active) this.router.tell(wf.id, { type: 'workflow.resume' });
+    for (const c of claims) this.startClaimed(c.nodeId, c.claim);
+    if (active.length + claims.length > 0) this.log.info({ workflows: active.length, claims: claims.length }, 'resuming workflows');
+    return { workflows: active.length, claims: claims.length };
+  }
+
+  // ---- what the southbound endpoints hand to running tasks --------------------------------------
+
+  requestCommands(nodeId: string): AgentCommands | undefined {
+    return this.tasks.requestCommands(nodeId);
+  }
+
+  respondCommands(nodeId: string, report: AgentReport): boolean {
+    return this.tasks.respondCommands(nodeId, report);
+  }
+
+  notify(nodeId: string, data: Options): number {
+    return this.tasks.deliverToNode(nodeId, { type: 'notification', nodeId, data });
+  }
+
+  observe(nodeId: string, observation: ProtocolObservation): void {
+    this.tasks.deliverToNode(nodeId, { type: 'protocol', nodeId, observation });
+  }
+
+  close(): void {
+    this.tasks.close();
+  }
+}
