@@ -12,6 +12,7 @@ import { ValidationError } from '../../errors.ts';
 import { parseDmidecode } from './parsers/dmidecode.ts';
 import { parseEthtoolSweep } from './parsers/ethtool.ts';
 import { parseIpAddr, parseIpLink } from './parsers/ip.ts';
+import { parseIpmiFru, parseIpmiLanPrint, parseIpmiMcInfo, parseIpmiSdr, parseIpmiSel } from './parsers/ipmitool.ts';
 import { parseLsblk } from './parsers/lsblk.ts';
 import { parseLshw } from './parsers/lshw.ts';
 import { parseLspciVmm } from './parsers/lspci.ts';
@@ -73,16 +74,24 @@ export const catalogCommands: readonly CatalogCommand[] = Object.freeze([
   },
 ]);
 
+/** RackHD's catalog-bmc sources: channel 1 is the BMC (`bmc`), channel 3 Intel's RMM (`rmm`), others `bmc-<n>`. */
+function bmcSourceOf(cmd: string): string {
+  const channel = /(\d{1,2})$/.exec(cmd)?.[1];
+  if (channel === undefined || channel === '1') return 'bmc';
+  return channel === '3' ? 'rmm' : `bmc-${channel}`;
+}
+
+/**
+ * ipmitool, run by the microkernel against its own BMC through the kernel's IPMI driver (RackHD's
+ * catalog-bmc). Patterns, because RackHD's graphs vary channels and listing forms.
+ */
 export const catalogCommandPatterns: readonly CatalogCommandPattern[] = Object.freeze([
-  // ── ipmitool: the lead registers these here once ./parsers/ipmitool.ts exists ──────────────────────────
-  // RackHD's commands and sources (on-tasks catalog-bmc): `ipmitool lan print` → 'bmc', `lan print 3` → 'rmm',
-  // `lan print <n>` → 'bmc-<n>' (exit code 1 accepted: a channel that does not exist); `ipmitool mc info` →
-  // 'ipmi-mc-info'; `ipmitool fru` → 'ipmi-fru'; `ipmitool sel list -c` → 'ipmi-sel'; `ipmitool sel` →
-  // 'ipmi-sel-information'. Fixed strings belong in catalogCommands, channel-numbered ones here, e.g.
-  //   { pattern: /^ipmitool lan print(?: (\d{1,2}))?$/, source: bmcSourceOf, parse: parseIpmiLanPrint,
-  //     acceptedExitCodes: [1] },
-  // with parseIpmiMcInfo, parseIpmiFru, parseIpmiSel and parseIpmiSdr imported from './parsers/ipmitool.ts'.
-  // ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+  { pattern: /^ipmitool lan print(?: (\d{1,2}))?$/, source: bmcSourceOf, parse: parseIpmiLanPrint },
+  { pattern: /^ipmitool mc info$/, source: () => 'ipmi-mc-info', parse: parseIpmiMcInfo },
+  { pattern: /^ipmitool fru(?: print)?$/, source: () => 'ipmi-fru', parse: parseIpmiFru },
+  { pattern: /^ipmitool (?:sel|sel info)$/, source: () => 'ipmi-sel-information', parse: parseIpmiSel },
+  { pattern: /^ipmitool (?:-c )?sel (?:list|elist)(?: -c)?$/, source: () => 'ipmi-sel', parse: parseIpmiSel },
+  { pattern: /^ipmitool (?:-c )?sdr(?: (?:list|elist|-v|-c))*$/, source: () => 'ipmi-sdr', parse: parseIpmiSdr },
 ]);
 
 /**

@@ -61,4 +61,17 @@ describe('the catalog command registry', () => {
     expect(() => parseCommandOutput('lshw -json', '{"id":')).toThrow(/^lshw: output is not valid JSON/);
     expect(() => parseCommandOutput('/bin/ip -j addr show', '')).toThrow(/^ip addr: output is empty/);
   });
+
+  it('parses the BMC commands discovery runs into RackHD\'s catalog-bmc sources', () => {
+    const lan = parseCommandOutput('ipmitool lan print', catalogFixture('ipmitool/lan-print.txt'));
+    expect(lan.source).toBe('bmc');
+    expect((lan.data as Record<string, unknown>)['IP Address']).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(parseCommandOutput('ipmitool lan print 3', catalogFixture('ipmitool/lan-print.txt')).source).toBe('rmm');
+    expect(parseCommandOutput('ipmitool lan print 2', catalogFixture('ipmitool/lan-print.txt')).source).toBe('bmc-2');
+    expect(parseCommandOutput('ipmitool mc info', catalogFixture('ipmitool/mc-info.txt')).source).toBe('ipmi-mc-info');
+    expect(parseCommandOutput('ipmitool fru', catalogFixture('ipmitool/fru.txt')).source).toBe('ipmi-fru');
+    expect(parseCommandOutput('ipmitool sel list -c', catalogFixture('ipmitool/sel-list-csv.txt')).source).toBe('ipmi-sel');
+    expect(parseCommandOutput('ipmitool sdr', catalogFixture('ipmitool/sdr.txt')).source).toBe('ipmi-sdr');
+    expect(() => parseCommandOutput('ipmitool lan print 999', '')).toThrow(/no catalog parser/);
+  });
 });
