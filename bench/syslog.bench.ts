@@ -79,6 +79,10 @@ class CountingDirectory implements NodeDirectory {
   async resolveMachine(): Promise<{ nodeId: string; created: boolean }> {
     throw new Error('unused');
   }
+  async nodeOfMac(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async nodeAtAddress(): Promise<string | undefined> {
     return 'bench-node';
   }

@@ -27,6 +27,21 @@ import type { LocalEntityRouter } from './actors/runtime/local-entity-router.ts'
 import type { Logger } from './logging/logger.ts';
 import { openStore } from './persistence/open-store.ts';
 import type { Store } from './persistence/store.ts';
+import { newEntityId } from './actors/ids.ts';
+import { sealSecrets } from './actors/secret-port.ts';
+import { parseCommandOutput } from './actors/catalog/command-parsers.ts';
+import type { ObmServiceFactory } from './actors/obm/obm-port.ts';
+import { jobLibrary } from './actors/workflow/job-library.ts';
+import type { HttpCaller, JobServices } from './actors/workflow/job-services.ts';
+import type { Job } from './actors/workflow/job.ts';
+import { WorkflowEngine } from './actors/workflow/workflow-engine.ts';
+import { agentScriptRenderer } from './api/southbound/agent-script.ts';
+import { createObmServiceFactory } from './obm/obm-service-factory.ts';
+import { openSecretBox } from './secrets/secret-key.ts';
+import { secretSealer } from './secrets/secret-sealer.ts';
+import { loadDefinitionFiles } from './services/definition-files.ts';
+import { fetchHttpCaller } from './services/http-caller.ts';
+import { obmControl } from './services/obm-control.ts';
 
 export interface Monorail {
   readonly config: MonorailConfig;
@@ -38,6 +53,7 @@ export interface Monorail {
   readonly lookups: LocalEntityRouter<LookupState, LookupCommand, LookupEvent>;
   readonly addresses: LocalEntityRouter<AddressBinding, AddressCommand, AddressEvent>;
   readonly directory: NodeDirectory;
+  readonly workflows: WorkflowEngine;
   readonly servers: readonly ProtocolServer[];
   stop(): Promise<void>;
 }
@@ -47,6 +63,11 @@ export interface StartOptions {
   readonly clock?: Clock;
   /** Use this store instead of opening the configured one (tests inject failing stores). */
   readonly store?: Store;
+  /** OBM services to use instead of ipmitool/Redfish (tests of the engine without a BMC). */
+  readonly obmFactory?: ObmServiceFactory;
+  readonly http?: HttpCaller;
+  /** Jobs beyond the built-in library (a site's own, or a test's), by their `name`. */
+  readonly jobs?: readonly Job<JobServices>[];
 }
 
 export async function startMonorail(config: MonorailConfig, options: StartOptions): Promise<Monorail> {
@@ -62,6 +83,10 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     snapshotEvery: config.actors.snapshotEvery,
   });
   const events = new EventBus(log.child({ component: 'events' }));
+  const box = openSecretBox(config.secrets.key, config.dataDir, log);
+  const sealer = secretSealer(box);
+  // The engine needs the nodes router and the node behavior needs the engine: bound once both exist.
+  const late: { engine?: WorkflowEngine } = {};
   // The lookups router is built after the conductor (lookups need the nodes router, whose supervisor
   // the conductor is); the conductor reaches it through this late-bound function.
   let releaseNode: (node: NodeRecord) => void = () => undefined;
@@ -74,6 +99,11 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       tellConductor: (msg) => dispatchTo(conductor, msg),
       bootPolicy: { discoveryProfile: config.boot.discoveryProfile, unknownNodes: config.boot.unknownNodes, idleNodes: config.boot.idleNodes },
       keepLogsPerNode: config.syslog.keepPerNode,
+      startWorkflow: (nodeId, claim) => late.engine?.startClaimed(nodeId, claim),
+      discoveryGraph: config.workflows.discoveryGraph,
+      discoveryOptions: sealSecrets(config.workflows.discoveryOptions, sealer),
+      newWorkflowId: () => newEntityId(system.clock.now()),
+      observedByTasks: (nodeId, observation) => late.engine?.observe(nodeId, observation),
     }),
     {
       onFault: (f) => dispatchTo(conductor, { type: 'node.fault', nodeId: f.id, fault: f.type, code: f.error.code, message: f.error.message } satisfies ConductorMessage),
@@ -86,6 +116,47 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       if (isMac(identifier)) lookups.tell(normalizeMac(identifier), { type: 'lookup.forget', nodeId: node.id });
     }
   };
+  const docs = store.documents;
+  const baseUrl = config.boot.httpBaseUrl ?? (config.boot.serverAddress === null ? null : `http://${config.boot.serverAddress}:${config.http.port}`);
+  const apiBase = baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
+  const workflows = new WorkflowEngine({
+    system,
+    nodes,
+    workflows: docs.collection('workflows'),
+    events,
+    jobs: new Map([...jobLibrary(), ...(options.jobs ?? []).map((j) => [j.name, j] as const)]),
+    services: {
+      catalogs: docs.collection('catalogs'),
+      obmDocs: docs.collection('obms'),
+      skus: docs.collection('skus'),
+      tags: docs.collection('tags'),
+      obm: obmControl({ obms: docs.collection('obms'), factory: options.obmFactory ?? createObmServiceFactory({ log: log.child({ component: 'obm' }) }), box, sealer }),
+      http: options.http ?? fetchHttpCaller,
+      events,
+      parseCatalog: (cmd, stdout) => parseCommandOutput(cmd, stdout),
+      newId: () => newEntityId(system.clock.now()),
+      now: () => system.clock.now(),
+    },
+    scope: async (nodeId) => {
+      // `{{ sku.x }}` reads the node's SKU's skuConfig (RackHD's SKU packs); none when the node has no SKU.
+      const node = nodeId === undefined ? undefined : await docs.collection('nodes').get(nodeId);
+      const sku = node?.sku ? await docs.collection('skus').get(node.sku) : undefined;
+      const skuConfig = sku?.['skuConfig'];
+      return {
+        api: { server: apiBase, base: `${apiBase}/api/current`, templates: `${apiBase}/api/current/templates`, profiles: `${apiBase}/api/current/profiles`, files: `${apiBase}/api/current/files` },
+        file: { server: apiBase },
+        sku: typeof skuConfig === 'object' && skuConfig !== null ? (skuConfig as Record<string, unknown>) : {},
+      };
+    },
+    sealer,
+    clock: system.clock,
+    log,
+  });
+  late.engine = workflows;
+  if (config.workflows.definitionsDir !== null) {
+    const loaded = await loadDefinitionFiles(config.workflows.definitionsDir, workflows.library);
+    log.info({ dir: config.workflows.definitionsDir, definitions: loaded.length }, 'workflow definitions loaded');
+  }
   const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) });
   const servers = protocolServers({
     config,
@@ -97,7 +168,6 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   if (config.http.enabled) {
     const seeded = await profiles.seed(config.http.profilesDir, log);
     if (seeded.length > 0) log.info({ profiles: seeded }, 'default profiles loaded');
-    const baseUrl = config.boot.httpBaseUrl ?? (config.boot.serverAddress === null ? null : `http://${config.boot.serverAddress}:${config.http.port}`);
     const app = createApp({
       directory,
       profiles,
@@ -105,9 +175,19 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       staticRoot: config.http.staticRoot,
       baseUrl,
       decisionTimeoutMs: config.actors.askTimeoutMs,
+      microkernel: { gateway: workflows, agentScript: agentScriptRenderer() },
     });
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port }));
   }
+  // Instances that were running when the process last stopped carry on, and claims whose instance was never
+  // created (a crash between the node's journal write and the workflow's) get it now.
+  const claimed = await docs.collection('nodes').find({ 'activeWorkflow.id': { $exists: true } });
+  const claims = [];
+  for (const n of claimed) {
+    const claim = n.activeWorkflow;
+    if (claim !== undefined && (await docs.collection('workflows').get(claim.id)) === undefined) claims.push({ nodeId: n.id, claim });
+  }
+  await workflows.resumeAll(claims);
   try {
     for (const server of servers) {
       await server.start();
@@ -116,6 +196,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   } catch (e) {
     // A server that cannot bind (port taken, no permission) stops start-up with its own message.
     for (const server of servers) await server.stop().catch(() => undefined);
+    workflows.close();
     await system.stop();
     if (!options.store) await store.close();
     throw e;
@@ -132,12 +213,15 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     lookups,
     addresses,
     directory,
+    workflows,
     servers,
     async stop() {
       if (stopped) return;
       stopped = true;
       // Stop accepting packets before the actors they would reach go away.
       for (const server of [...servers].reverse()) await server.stop();
+      // Running task attempts stop without reporting: their workflows resume from the journal next time.
+      workflows.close();
       await system.stop();
       if (!options.store) await store.close();
     },

@@ -10,7 +10,8 @@ import type { Logger } from '../logging/logger.ts';
 import type { NodeDirectory } from '../protocols/node-directory.ts';
 import { errorHandler } from './error-handler.ts';
 import type { ProfileLibrary } from './southbound/profile-library.ts';
-import { profilesRoute } from './southbound/profiles-route.ts';
+import { baseUrlOf, profilesRoute } from './southbound/profiles-route.ts';
+import { mountMicrokernelRoutes, type AgentScriptContext, type MicrokernelGateway } from './southbound/microkernel-routes.ts';
 
 export interface AppDeps {
   readonly directory: NodeDirectory;
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly staticRoot: string;
   readonly baseUrl: string | null;
   readonly decisionTimeoutMs: number;
+  /** The microkernel protocol and notifications, when a workflow engine runs. */
+  readonly microkernel?: { readonly gateway: MicrokernelGateway; readonly agentScript: (ctx: AgentScriptContext) => Promise<string> };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -27,6 +30,14 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   const profiles = profilesRoute({ directory: deps.directory, library: deps.profiles, log: deps.log, baseUrl: deps.baseUrl, decisionTimeoutMs: deps.decisionTimeoutMs });
   for (const prefix of ['/api/current', '/api/2.0', '/api/common']) app.get(`${prefix}/profiles`, profiles);
+  if (deps.microkernel !== undefined) {
+    mountMicrokernelRoutes(app, {
+      ...deps.microkernel,
+      directory: deps.directory,
+      baseUrl: (req) => baseUrlOf(req, deps.baseUrl),
+      log: deps.log,
+    });
+  }
   // Kernels, initrds and images: `send` answers HEAD and Range (RFC 9110 §14) itself; no directory listings.
   app.use('/common', express.static(deps.staticRoot, { index: false, dotfiles: 'deny', fallthrough: true, immutable: false }));
   app.use((req, res) => {

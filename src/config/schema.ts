@@ -202,6 +202,18 @@ export const ConfigSchema = Type.Object(
       { ...closed, description: 'How machines are booted.' },
     ),
 
+    workflows: Type.Object(
+      {
+        discoveryGraph: Type.String({ minLength: 1, default: 'Graph.Discovery', description: 'Graph first contact runs on a new node when boot.unknownNodes is `discover` (RackHD\'s discoveryGraph).' }),
+        discoveryOptions: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+          default: {},
+          description: 'Options for that graph, `{ "defaults": {...}, "<label>": {...} }`; e.g. `{ "defaults": { "autoCreateObm": true }, "obm": { "user": "…", "password": "…" } }`. Secrets are sealed before they are stored.',
+        }),
+        definitionsDir: nullable(Type.String({ minLength: 1 }), 'Directory of RackHD-format JSON definitions (tasks/, graphs/, base-tasks/ or files with a `kind`) loaded at start beside the built-in ones.'),
+      },
+      { ...closed, description: 'The workflow engine.' },
+    ),
+
     tftp: Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'Serve boot files (iPXE binaries) over TFTP.' }),

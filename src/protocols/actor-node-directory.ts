@@ -59,6 +59,10 @@ export function createActorNodeDirectory(deps: ActorNodeDirectoryDeps): NodeDire
       await deps.nodes.ask(nodeId, { type: 'node.addIdentifiers', identifiers: owned });
       return { nodeId, created };
     },
+    async nodeOfMac(mac) {
+      const state = await deps.lookups.ask(normalizeMac(mac), { type: 'lookup.get' });
+      return state.confirmed ? state.nodeId : undefined;
+    },
     async nodeAtAddress(ipAddress) {
       return (await deps.addresses.ask(ipAddress, { type: 'address.get' })).nodeId;
     },

@@ -17,6 +17,8 @@ export interface NodeDirectory {
    * any of the MACs, or a new one; every MAC not yet bound is bound to it and added to its identifiers.
    */
   resolveMachine(macs: readonly string[], ipAddress?: string): Promise<{ readonly nodeId: string; readonly created: boolean }>;
+  /** The node that owns this MAC, without creating one (the microkernel's bootstrap asks this). */
+  nodeOfMac(mac: string): Promise<string | undefined>;
   /** The node last seen at this IP address (DHCP, HTTP or an explicit binding), if any. */
   nodeAtAddress(ipAddress: string): Promise<string | undefined>;
   /** Asks the node what it wants to boot. Rejects with `AskTimeoutError` after `timeoutMs`; callers fall back. */

@@ -31,11 +31,31 @@ describe('actor node directory', () => {
     expect(await monorail.directory.nodeAtAddress('10.99.0.50')).toBe(other.nodeId);
   });
 
-  it('boots a new node into discovery, a microkernel never, an idle node from disk, and honours bootSettings', async () => {
+  it('boots a new node into discovery once (starting the Discovery graph), a microkernel never', async () => {
     const { monorail } = await start();
     const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:03');
     expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'microkernel.ipxe' });
+    const claimed = await monorail.nodes.ask(nodeId, { type: 'node.get' });
+    expect(claimed.activeWorkflow).toMatchObject({ graphName: 'Graph.Discovery', purpose: 'discovery' });
+    expect(claimed.lifecycle.state).toBe('inventorying');
+    // A second request (a retransmit, the HTTP profile after DHCP) joins the same discovery.
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'microkernel.ipxe' });
+    expect((await monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow?.id).toBe(claimed.activeWorkflow?.id);
     expect(await monorail.directory.bootDecision(nodeId, { ...pxe, firmware: 'microkernel' }, 1000)).toMatchObject({ kind: 'local' });
+    const wf = await monorail.workflows.get(claimed.activeWorkflow?.id ?? '');
+    expect(wf).toMatchObject({ injectableName: 'Graph.Discovery', nodeId, status: 'running' });
+    // Cancelling discovery frees the node and marks its inventory failed.
+    await monorail.workflows.cancelActive(nodeId);
+    await new Promise((r) => setTimeout(r, 30));
+    const after = await monorail.nodes.ask(nodeId, { type: 'node.get' });
+    expect(after.activeWorkflow).toBeUndefined();
+    expect(after.lifecycle).toMatchObject({ state: 'failed', reason: 'Graph.Discovery cancelled' });
+  });
+
+  it('boots an idle node from disk and honours bootSettings', async () => {
+    const { monorail } = await start();
+    const nodeId = '5f00000000000000000000a3';
+    await monorail.nodes.ask(nodeId, { type: 'node.create', spec: { identifiers: ['52:54:00:aa:00:13'] } });
     await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
     await monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });
     expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'local', reason: 'idle (available): boot from disk' });

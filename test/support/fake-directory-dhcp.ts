@@ -52,6 +52,9 @@ export function fakeDhcpDirectory(): FakeDhcpDirectory {
     async resolveMachine() {
       throw new Error('not used by DHCP');
     },
+    async nodeOfMac() {
+      return undefined;
+    },
     async nodeAtAddress() {
       return undefined;
     },

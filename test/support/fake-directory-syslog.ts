@@ -33,6 +33,10 @@ export class FakeSyslogDirectory implements NodeDirectory {
     throw new Error('not used by syslog');
   }
 
+  async nodeOfMac(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async nodeAtAddress(ipAddress: string): Promise<string | undefined> {
     this.lookups++;
     if (this.lookupDelayMs === Infinity) return new Promise<never>(() => undefined);

@@ -25,6 +25,9 @@ export function fakeTftpDirectory(): FakeTftpDirectory {
     async resolveMachine() {
       throw new Error('not used by TFTP');
     },
+    async nodeOfMac() {
+      return undefined;
+    },
     async nodeAtAddress(ip) {
       if (failing) throw new Error('lookup failed');
       return nodes.get(ip);

@@ -39,7 +39,7 @@ function list(value: unknown): string[] {
   return items.flatMap((v) => (typeof v === 'string' ? v.split(',') : [])).map((v) => v.trim()).filter((v) => v !== '');
 }
 
-function baseUrlOf(req: Request, configured: string | null): string {
+export function baseUrlOf(req: Request, configured: string | null): string {
   if (configured !== null) return configured.replace(/\/+$/, '');
   const host = req.headers.host ?? '';
   // The base URL is written into a script; a Host that is not a plain host[:port] could inject commands.

@@ -212,12 +212,12 @@ describe('workflow engine', () => {
   it('rejects a bad request before touching the node: unknown graph, unknown label, a required option left null', async () => {
     const h = await start();
     const nodeId = await h.node();
-    const unknown = await h.engine.run({ graphName: 'Graph.Nope', nodeId }).catch((e: unknown) => e as MonorailError);
+    const unknown = await h.engine.run({ graphName: 'Graph.Nope', nodeId }).then(() => { throw new Error('accepted'); }, (e: unknown) => e as MonorailError);
     expect(unknown).toMatchObject({ code: 'VALIDATION_FAILED', message: 'no graph named Graph.Nope' });
-    const label = await h.engine.run({ graphName: 'Graph.noop-example', nodeId, options: { 'noop-9': { delay: 1 } } }).catch((e: unknown) => e as MonorailError);
+    const label = await h.engine.run({ graphName: 'Graph.noop-example', nodeId, options: { 'noop-9': { delay: 1 } } }).then(() => { throw new Error('accepted'); }, (e: unknown) => e as MonorailError);
     expect(label).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(label.message).toContain('options.noop-9');
-    const missing = await h.engine.run({ graphName: 'Graph.Reboot.Node', nodeId, options: { reboot: { action: null } } }).catch((e: unknown) => e as MonorailError);
+    const missing = await h.engine.run({ graphName: 'Graph.Reboot.Node', nodeId, options: { reboot: { action: null } } }).then(() => { throw new Error('accepted'); }, (e: unknown) => e as MonorailError);
     expect(missing.code).toBe('VALIDATION_FAILED');
     expect(missing.message).toContain('required option "action"');
     expect((await h.fixture.monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow).toBeUndefined();
@@ -283,5 +283,52 @@ describe('workflow engine', () => {
     const journal = JSON.stringify(await h.fixture.monorail.store.documents.collection('workflows').get(wf.id));
     expect(journal).not.toContain('hunter2');
     expect(journal).toContain('$sealed');
+  });
+});
+
+describe('workflow engine across a restart', () => {
+  it('resumes after the member stops mid-workflow: safe tasks run again, unsafe ones fail, the graph finishes', async () => {
+    const { tempStore } = await import('../../support/temp-store.ts');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const temp = tempStore();
+    // Both members load the same definitions from disk, as a site's own graphs would be.
+    const dir = `${temp.dir}/definitions`;
+    mkdirSync(`${dir}/graphs`, { recursive: true });
+    writeFileSync(`${dir}/base-tasks.json`, JSON.stringify([
+      { injectableName: 'Task.Base.Test.Block', runJob: 'Job.Test.Block', requiredOptions: [] },
+      { injectableName: 'Task.Base.Test.Unsafe', runJob: 'Job.Test.Unsafe', requiredOptions: [] },
+    ]));
+    writeFileSync(`${dir}/tasks.json`, JSON.stringify([
+      { friendlyName: 'Block', injectableName: 'Task.Test.Block', implementsTask: 'Task.Base.Test.Block', options: {} },
+      { friendlyName: 'Unsafe', injectableName: 'Task.Test.Unsafe', implementsTask: 'Task.Base.Test.Unsafe', options: {} },
+    ]));
+    writeFileSync(`${dir}/graphs/resume.json`, JSON.stringify(graph('Resume', [
+      { label: 'safe', taskName: 'Task.Test.Block' },
+      { label: 'unsafe', taskName: 'Task.Test.Unsafe', ignoreFailure: true },
+      { label: 'after', taskName: 'Task.noop', waitOn: { unsafe: 'finished' } },
+    ], { safe: { _taskTimeout: 400 } })));
+    const member = () => startWorkflowHarness({ temp, jobs: [blockJob('Job.Test.Block', 'rerun'), blockJob('Job.Test.Unsafe', 'fail')], layer: { workflows: { definitionsDir: dir } } });
+    try {
+      const first = await member();
+      const nodeId = await first.node();
+      const wf = await first.engine.run({ graphName: 'Graph.Test.Resume', nodeId });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(Object.values((await first.engine.get(wf.id)).runs).map((r) => r.status)).toEqual(['running', 'running']);
+      await first.stop();
+
+      const second = await member();
+      harnesses.push(second);
+      const done = await second.finished(wf.id);
+      const byLabel = Object.fromEntries(done.tasks.map((t) => [t.label, done.runs[t.taskId]]));
+      // The safe task ran again (attempt 2) and kept its original deadline, so it timed out on schedule.
+      expect(byLabel['safe']).toMatchObject({ status: 'timeout', attempt: 2 });
+      expect(byLabel['unsafe']).toMatchObject({ status: 'failed', attempt: 1, reason: 'interrupted by a restart; Job.Test.Unsafe is not safe to run twice' });
+      expect(byLabel['after']?.status).toBe('succeeded');
+      expect(done.status).toBe('timeout');
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await second.fixture.monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow).toBeUndefined();
+    } finally {
+      temp.cleanup();
+    }
   });
 });

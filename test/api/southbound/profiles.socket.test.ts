@@ -74,6 +74,9 @@ describe('GET /api/current/profiles', () => {
 
   it('answers a missing or broken profile with a script that retries, not a dead end', async () => {
     const { nodeId } = await fixture.monorail.directory.resolveMac('52:54:00:12:34:20');
+    // An available node: a new one would be claimed for discovery, which outranks bootSettings (RackHD's rule).
+    await fixture.monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
+    await fixture.monorail.nodes.ask(nodeId, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });
     await fixture.monorail.nodes.ask(nodeId, { type: 'node.update', patch: { bootSettings: { profile: 'missing.ipxe', options: {} } } });
     const res = await request(base).get('/api/current/profiles?macs=52:54:00:12:34:20');
     expect(res.status).toBe(200);

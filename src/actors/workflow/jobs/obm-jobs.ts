@@ -59,9 +59,21 @@ export const obmCreateJob: Job<JobServices> = {
       throw new ValidationError(`task ${ctx.label}: no BMC address (no host option and no address in the ${catalogSource} catalog)`, [{ path: 'options.host', message: 'no BMC address found' }]);
     }
     const user = stringOption(ctx, 'user');
-    const password = stringOption(ctx, 'password');
+    // Sealed by the engine before it was stored; the OBM port opens it only to seal it again as an OBM field.
+    const password = ctx.options['password'];
+    if (password === undefined || password === null || password === '') {
+      throw new ValidationError(`task ${ctx.label}: option password must be set`, [{ path: 'options.password', message: 'must be set' }]);
+    }
     const port = numberOption(ctx, 'port', 0, { min: 0, max: 65535 });
-    const config = { host, user, password, ...(port === 0 ? {} : { port }) };
+    const config =
+      service === 'redfish-obm-service'
+        ? {
+            uri: `${stringOption(ctx, 'scheme', 'https') ?? 'https'}://${host.includes(':') ? `[${host}]` : host}${port === 0 ? '' : `:${port}`}`,
+            username: user,
+            password,
+            ...(ctx.options['verifySSL'] === false ? { verifySSL: false } : {}),
+          }
+        : { host, user, password, ...(port === 0 ? {} : { port }), ...(typeof ctx.options['cipherSuite'] === 'number' ? { cipherSuite: ctx.options['cipherSuite'] } : {}) };
     const ref = await ctx.services.obm.save(nodeId, service, config);
     const node = await ctx.services.nodes.ask(nodeId, { type: 'node.get' });
     const obms = [...node.obms.filter((o) => o.service !== service), ref];
