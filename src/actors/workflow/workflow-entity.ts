@@ -173,8 +173,9 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
   const finish = async (ctx: Ctx, status: WorkflowStatus, reason?: string): Promise<void> => {
     const at = iso(ctx.now());
     await ctx.commit([{ type: 'workflow.finished', status, at, ...(reason === undefined ? {} : { reason }) }]);
-    await project(ctx);
     const wf = present(ctx);
+    // The read model shows the end before anyone hears of it (the node's release, graph.finished).
+    await project(ctx);
     ctx.log.info({ status, reason }, 'workflow finished');
     publish(wf, 'finished', { status, ...(reason === undefined ? {} : { reason }) }, at);
     announceEnd(wf);
@@ -207,8 +208,7 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
             ...(t.timeoutMs === null ? {} : { deadline: iso(now + t.timeoutMs) }),
           }) as const),
         );
-        await project(ctx);
-        const next = present(ctx);
+            const next = present(ctx);
         for (const t of plan.ready) {
           const run = next.runs[t.taskId];
           if (run !== undefined) launch(next, t, run, false);
@@ -245,7 +245,6 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
       updatedAt: at,
     };
     await ctx.commit([{ type: 'workflow.created', workflow }]);
-    await project(ctx);
     ctx.log.info({ graph: graph.injectableName, nodeId: spec.nodeId, tasks: plan.tasks.length }, 'workflow created');
     publish(workflow, 'started', {}, at);
     await advance(ctx);
@@ -271,8 +270,7 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
         { type: 'workflow.taskEnded', taskId: task.taskId, attempt: cmd.attempt, status: 'failed', at, error: outcome.error, reason: 'will retry' },
         { type: 'workflow.taskStarted', taskId: task.taskId, attempt: cmd.attempt + 1, at, ...(run.deadline === undefined ? {} : { deadline: run.deadline }) },
       ]);
-      await project(ctx);
-      const next = present(ctx);
+        const next = present(ctx);
       const retry = next.runs[task.taskId];
       if (retry !== undefined) launch(next, task, retry, false);
       publishTask(next, task, at, { retrying: true });
@@ -289,7 +287,6 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
         ...(outcome.context === undefined ? {} : { context: outcome.context }),
       },
     ]);
-    await project(ctx);
     const next = present(ctx);
     publishTask(next, task, at);
     if (outcome.status !== 'succeeded' && !task.ignoreFailure) {
@@ -349,7 +346,6 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
         await ctx.commit([{ type: 'workflow.taskEnded', taskId: task.taskId, attempt: run.attempt, status: 'failed', at, reason, error: new TaskError('TASK_FAILED', reason).toJSON() }]);
       }
     }
-    await project(ctx);
     await advance(ctx);
   };
 
@@ -360,6 +356,14 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
     logBindings: (id) => ({ workflowId: id }),
     apply: applyWorkflowEvent,
     async handle(state, command, ctx) {
+      // One read-model write per command, after all its journal records: a task ending and the next ones
+      // starting is one projection, not three.
+      const before = ctx.sequenceNumber();
+      const settle = async (): Promise<void> => {
+        const s = ctx.state();
+        // A finished instance was projected by `finish` already.
+        if (ctx.sequenceNumber() !== before && s.status === 'present' && activeWorkflowStatuses.has(s.workflow.status)) await project(ctx);
+      };
       switch (command.type) {
         case 'workflow.create': {
           if (state.status === 'present') {
@@ -370,17 +374,23 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
             }
             throw new ValidationError(`workflow ${ctx.id} already exists as ${state.workflow.injectableName}`, [{ path: 'id', message: 'already exists' }]);
           }
-          ctx.reply(command.replyTo, await create(ctx, command.spec));
+          const created = await create(ctx, command.spec);
+          await settle();
+          ctx.reply(command.replyTo, created);
           return;
         }
         case 'workflow.get':
           ctx.reply(command.replyTo, present(ctx));
           return;
-        case 'workflow.cancel':
-          ctx.reply(command.replyTo, await cancel(ctx, command.reason));
+        case 'workflow.cancel': {
+          const cancelled = await cancel(ctx, command.reason);
+          await settle();
+          ctx.reply(command.replyTo, cancelled);
           return;
+        }
         case 'workflow.taskEnded':
           await taskEnded(ctx, command);
+          await settle();
           return;
         case 'workflow.taskProgress': {
           if (state.status !== 'present') return;
@@ -395,6 +405,7 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
         }
         case 'workflow.resume':
           await resume(ctx, command.spec);
+          await settle();
           return;
       }
     },
