@@ -28,7 +28,7 @@ import type { Logger } from './logging/logger.ts';
 import { openStore } from './persistence/open-store.ts';
 import type { Store } from './persistence/store.ts';
 import { newEntityId } from './actors/ids.ts';
-import { sealSecrets } from './actors/secret-port.ts';
+import { openSecrets, sealSecrets } from './actors/secret-port.ts';
 import { parseCommandOutput } from './actors/catalog/command-parsers.ts';
 import type { ObmServiceFactory } from './actors/obm/obm-port.ts';
 import { jobLibrary } from './actors/workflow/job-library.ts';
@@ -165,9 +165,12 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     entities: (behavior) => system.entities(behavior),
   });
   const profiles = new ProfileLibrary(store.documents.collection('profiles'));
+  const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   if (config.http.enabled) {
     const seeded = await profiles.seed(config.http.profilesDir, log);
     if (seeded.length > 0) log.info({ profiles: seeded }, 'default profiles loaded');
+    const seededTemplates = await templates.seed(config.http.templatesDir, log);
+    if (seededTemplates.length > 0) log.info({ templates: seededTemplates }, 'default templates loaded');
     const app = createApp({
       directory,
       profiles,
@@ -176,6 +179,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       baseUrl,
       decisionTimeoutMs: config.actors.askTimeoutMs,
       microkernel: { gateway: workflows, agentScript: agentScriptRenderer() },
+      templates: { library: templates, reveal: (o) => openSecrets(o, sealer) },
     });
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port }));
   }

@@ -41,3 +41,18 @@ export function openSecret(v: unknown, sealer: SecretSealer): string | undefined
   if (isSealed(v)) return sealer.open(v);
   return typeof v === 'string' ? v : undefined;
 }
+
+/** `value` with every sealed value opened, at any depth: for the one consumer that needs clear text. */
+export function openSecrets<T>(value: T, sealer: SecretSealer): T {
+  const walk = (v: unknown): unknown => {
+    if (isSealed(v)) return sealer.open(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

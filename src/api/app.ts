@@ -12,6 +12,7 @@ import { errorHandler } from './error-handler.ts';
 import type { ProfileLibrary } from './southbound/profile-library.ts';
 import { baseUrlOf, profilesRoute } from './southbound/profiles-route.ts';
 import { mountMicrokernelRoutes, type AgentScriptContext, type MicrokernelGateway } from './southbound/microkernel-routes.ts';
+import { templatesRoute } from './southbound/templates-route.ts';
 
 export interface AppDeps {
   readonly directory: NodeDirectory;
@@ -22,6 +23,8 @@ export interface AppDeps {
   readonly decisionTimeoutMs: number;
   /** The microkernel protocol and notifications, when a workflow engine runs. */
   readonly microkernel?: { readonly gateway: MicrokernelGateway; readonly agentScript: (ctx: AgentScriptContext) => Promise<string> };
+  /** Installer templates, with the function that opens sealed task options for them. */
+  readonly templates?: { readonly library: ProfileLibrary; readonly reveal: (options: Readonly<Record<string, unknown>>) => Record<string, unknown> };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -30,6 +33,17 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   const profiles = profilesRoute({ directory: deps.directory, library: deps.profiles, log: deps.log, baseUrl: deps.baseUrl, decisionTimeoutMs: deps.decisionTimeoutMs });
   for (const prefix of ['/api/current', '/api/2.0', '/api/common']) app.get(`${prefix}/profiles`, profiles);
+  if (deps.templates !== undefined) {
+    const templates = templatesRoute({
+      directory: deps.directory,
+      templates: deps.templates.library,
+      reveal: deps.templates.reveal,
+      baseUrl: (req) => baseUrlOf(req, deps.baseUrl),
+      decisionTimeoutMs: deps.decisionTimeoutMs,
+      log: deps.log,
+    });
+    for (const prefix of ['/api/current', '/api/2.0', '/api/common']) app.get(`${prefix}/templates/:name`, templates);
+  }
   if (deps.microkernel !== undefined) {
     mountMicrokernelRoutes(app, {
       ...deps.microkernel,

@@ -115,6 +115,11 @@ export const ConfigSchema = Type.Object(
           default: './static/profiles',
           description: 'Directory of the default iPXE profiles loaded into the store at start-up (a stored profile of the same name is kept).',
         }),
+        templatesDir: Type.String({
+          minLength: 1,
+          default: './static/templates',
+          description: 'Directory of the default templates (preseeds, kickstarts, scripts) served at /api/current/templates/<name>?nodeId=.',
+        }),
       },
       { ...closed, description: 'HTTP server.' },
     ),

@@ -12,18 +12,25 @@ import type { Logger } from '../../logging/logger.ts';
 
 export const profileId = (name: string, scope = 'global'): string => `${scope}:${name}`;
 
+/**
+ * Also the template library (preseeds, kickstarts): same shape, same seeding, another collection and any
+ * file name.
+ */
 export class ProfileLibrary {
-  constructor(private readonly profiles: DocumentCollection<ProfileDoc>) {}
+  constructor(
+    private readonly profiles: DocumentCollection<ProfileDoc>,
+    private readonly accepts: (file: string) => boolean = (f) => f.endsWith('.ipxe'),
+  ) {}
 
   async get(name: string): Promise<ProfileDoc | undefined> {
     return this.profiles.get(profileId(name));
   }
 
-  /** Loads every `*.ipxe` file of `dir` that has no stored profile of the same name. */
+  /** Loads every file of `dir` it accepts (`*.ipxe` for profiles) that has no stored document of the same name. */
   async seed(dir: string, log: Logger): Promise<string[]> {
     let files: string[];
     try {
-      files = (await readdir(dir)).filter((f) => f.endsWith('.ipxe')).sort();
+      files = (await readdir(dir)).filter((f) => this.accepts(f) && !f.startsWith('.')).sort();
     } catch (e) {
       log.warn({ err: e, dir }, 'no default profiles directory');
       return [];

@@ -30,5 +30,6 @@ export const builtinBaseTasks: readonly BaseTaskDefinition[] = [
   { friendlyName: 'Wait for notification', injectableName: 'Task.Base.Wait.Notification', runJob: 'Job.Wait.Notification', requiredOptions: [] },
   { friendlyName: 'Wait for protocol event', injectableName: 'Task.Base.Wait.Protocol', runJob: 'Job.Wait.Protocol', requiredOptions: ['protocol'] },
   { friendlyName: 'REST call', injectableName: 'Task.Base.Rest', runJob: 'Job.Rest', requiredOptions: ['url'] },
-  { friendlyName: 'Install OS', injectableName: 'Task.Base.Os.Install', runJob: 'Job.Os.Install', requiredOptions: ['profile'], optionsSchema: open },
+  // No default root password or mirror: an install with either missing is refused before the node is touched.
+  { friendlyName: 'Install OS', injectableName: 'Task.Base.Os.Install', runJob: 'Job.Os.Install', requiredOptions: ['profile', 'repo', 'rootPassword'], optionsSchema: open },
 ];

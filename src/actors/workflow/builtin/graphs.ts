@@ -58,7 +58,7 @@ const pxeReboot = (): GraphTask[] => [
 const install = (name: string, friendlyName: string, task: string): GraphDefinition => ({
   friendlyName,
   injectableName: `Graph.Install${name}`,
-  options: { defaults: { obmServiceName: null, version: null, repo: null, rootPassword: 'RackHDRocks!', installDisk: null } },
+  options: { defaults: { obmServiceName: null, version: null, repo: null, rootPassword: null, installDisk: null } },
   tasks: [...pxeReboot(), { label: 'install-os', taskName: task, waitOn: { reboot: 'succeeded' } }],
 });
 
