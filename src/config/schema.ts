@@ -214,7 +214,7 @@ export const ConfigSchema = Type.Object(
           default: {},
           description: 'Options for that graph, `{ "defaults": {...}, "<label>": {...} }`; e.g. `{ "defaults": { "autoCreateObm": true }, "obm": { "user": "…", "password": "…" } }`. Secrets are sealed before they are stored.',
         }),
-        definitionsDir: nullable(Type.String({ minLength: 1 }), 'Directory of RackHD-format JSON definitions (tasks/, graphs/, base-tasks/ or files with a `kind`) loaded at start beside the built-in ones.'),
+        definitionsDir: nullable(Type.String({ minLength: 1 }), 'Directory of RackHD-format JSON definitions (every *.json below it: a base task, task or graph, or an array of them) loaded at start after the built-in ones.'),
       },
       { ...closed, description: 'The workflow engine.' },
     ),
