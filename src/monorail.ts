@@ -36,12 +36,14 @@ import type { HttpCaller, JobServices } from './actors/workflow/job-services.ts'
 import type { Job } from './actors/workflow/job.ts';
 import { WorkflowEngine } from './actors/workflow/workflow-engine.ts';
 import { agentScriptRenderer } from './api/southbound/agent-script.ts';
+import { buildMicrokernelImage } from './microkernel/microkernel-image.ts';
 import { createObmServiceFactory } from './obm/obm-service-factory.ts';
 import { openSecretBox } from './secrets/secret-key.ts';
 import { secretSealer } from './secrets/secret-sealer.ts';
 import { loadDefinitionFiles } from './services/definition-files.ts';
 import { fetchHttpCaller } from './services/http-caller.ts';
 import { obmControl } from './services/obm-control.ts';
+import { templateRenderer } from './services/template-renderer.ts';
 
 export interface Monorail {
   readonly config: MonorailConfig;
@@ -119,6 +121,23 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const docs = store.documents;
   const baseUrl = config.boot.httpBaseUrl ?? (config.boot.serverAddress === null ? null : `http://${config.boot.serverAddress}:${config.http.port}`);
   const apiBase = baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
+  // The microkernel is built (or found in the cache) in the background: a first build downloads Debian
+  // packages and takes seconds, and a member must not wait for it to answer DHCP. Until it is ready,
+  // /common/vmlinuz is 404 and the microkernel profile's retry loop waits.
+  const microkernel: { dir?: string; abort: AbortController } = { abort: new AbortController() };
+  if (config.microkernel.image === 'build') {
+    buildMicrokernelImage({ log: log.child({ component: 'microkernel' }), signal: microkernel.abort.signal }).then(
+      (image) => {
+        microkernel.dir = image.directory;
+        log.info({ directory: image.directory }, 'microkernel ready');
+      },
+      (e: unknown) => {
+        if (!microkernel.abort.signal.aborted) log.error({ err: e }, 'microkernel could not be built; discovery cannot boot machines until it is (see microkernel/README.md)');
+      },
+    );
+  }
+  const profiles = new ProfileLibrary(store.documents.collection('profiles'));
+  const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   const workflows = new WorkflowEngine({
     system,
     nodes,
@@ -132,6 +151,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       tags: docs.collection('tags'),
       obm: obmControl({ obms: docs.collection('obms'), factory: options.obmFactory ?? createObmServiceFactory({ log: log.child({ component: 'obm' }) }), box, sealer }),
       http: options.http ?? fetchHttpCaller,
+      templates: templateRenderer(templates, apiBase),
       events,
       parseCatalog: (cmd, stdout) => parseCommandOutput(cmd, stdout),
       newId: () => newEntityId(system.clock.now()),
@@ -164,8 +184,6 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     log,
     entities: (behavior) => system.entities(behavior),
   });
-  const profiles = new ProfileLibrary(store.documents.collection('profiles'));
-  const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   if (config.http.enabled) {
     const seeded = await profiles.seed(config.http.profilesDir, log);
     if (seeded.length > 0) log.info({ profiles: seeded }, 'default profiles loaded');
@@ -180,6 +198,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       decisionTimeoutMs: config.actors.askTimeoutMs,
       microkernel: { gateway: workflows, agentScript: agentScriptRenderer() },
       templates: { library: templates, reveal: (o) => openSecrets(o, sealer) },
+      microkernelDir: () => microkernel.dir,
+      syslogTarget: config.syslog.enabled && config.microkernel.syslog && config.boot.serverAddress !== null ? `${config.boot.serverAddress}:${config.syslog.port}` : null,
     });
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port }));
   }
@@ -200,6 +220,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   } catch (e) {
     // A server that cannot bind (port taken, no permission) stops start-up with its own message.
     for (const server of servers) await server.stop().catch(() => undefined);
+    microkernel.abort.abort();
     workflows.close();
     await system.stop();
     if (!options.store) await store.close();
@@ -224,6 +245,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       stopped = true;
       // Stop accepting packets before the actors they would reach go away.
       for (const server of [...servers].reverse()) await server.stop();
+      microkernel.abort.abort();
       // Running task attempts stop without reporting: their workflows resume from the journal next time.
       workflows.close();
       await system.stop();

@@ -20,7 +20,8 @@ afterEach(() => {
 
 function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'start'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // These tests are about the command, not the microkernel: no image build in the background.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', MONORAIL_MICROKERNEL_IMAGE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

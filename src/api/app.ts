@@ -5,7 +5,7 @@
  * Southbound (unauthenticated, as machines booting cannot log in): iPXE profiles and static boot files.
  * The northbound REST and Redfish APIs join it in their own issue.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
 import type { NodeDirectory } from '../protocols/node-directory.ts';
 import { errorHandler } from './error-handler.ts';
@@ -23,6 +23,10 @@ export interface AppDeps {
   readonly decisionTimeoutMs: number;
   /** The microkernel protocol and notifications, when a workflow engine runs. */
   readonly microkernel?: { readonly gateway: MicrokernelGateway; readonly agentScript: (ctx: AgentScriptContext) => Promise<string> };
+  /** The directory holding the built microkernel (vmlinuz, initrd.gz) once it is ready. */
+  readonly microkernelDir?: () => string | undefined;
+  /** `host:port` the microkernel sends syslog to (`mk.syslog=`), when syslog is served. */
+  readonly syslogTarget?: string | null;
   /** Installer templates, with the function that opens sealed task options for them. */
   readonly templates?: { readonly library: ProfileLibrary; readonly reveal: (options: Readonly<Record<string, unknown>>) => Record<string, unknown> };
 }
@@ -31,7 +35,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const profiles = profilesRoute({ directory: deps.directory, library: deps.profiles, log: deps.log, baseUrl: deps.baseUrl, decisionTimeoutMs: deps.decisionTimeoutMs });
+  const profiles = profilesRoute({
+    directory: deps.directory,
+    library: deps.profiles,
+    log: deps.log,
+    baseUrl: deps.baseUrl,
+    decisionTimeoutMs: deps.decisionTimeoutMs,
+    syslogTarget: deps.syslogTarget ?? null,
+  });
   for (const prefix of ['/api/current', '/api/2.0', '/api/common']) app.get(`${prefix}/profiles`, profiles);
   if (deps.templates !== undefined) {
     const templates = templatesRoute({
@@ -52,6 +63,18 @@ export function createApp(deps: AppDeps): Express {
       log: deps.log,
     });
   }
+  // The built microkernel, served ahead of the static root once its build (or cache lookup) is done.
+  const microkernelFiles = new Set(['/vmlinuz', '/initrd.gz']);
+  let microkernelStatic: { dir: string; handler: RequestHandler } | undefined;
+  app.use('/common', (req, res, next) => {
+    const dir = deps.microkernelDir?.();
+    if (dir === undefined || !microkernelFiles.has(req.path)) {
+      next();
+      return;
+    }
+    if (microkernelStatic?.dir !== dir) microkernelStatic = { dir, handler: express.static(dir, { index: false, dotfiles: 'deny', fallthrough: true }) };
+    microkernelStatic.handler(req, res, next);
+  });
   // Kernels, initrds and images: `send` answers HEAD and Range (RFC 9110 §14) itself; no directory listings.
   app.use('/common', express.static(deps.staticRoot, { index: false, dotfiles: 'deny', fallthrough: true, immutable: false }));
   app.use((req, res) => {

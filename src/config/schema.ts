@@ -207,6 +207,17 @@ export const ConfigSchema = Type.Object(
       { ...closed, description: 'How machines are booted.' },
     ),
 
+    microkernel: Type.Object(
+      {
+        image: oneOf(['build', 'none'], {
+          default: 'build',
+          description: '`build`: at start, build (or take from the cache) the discovery microkernel from Debian packages (microkernel/build.sh) and serve it as /common/vmlinuz and /common/initrd.gz; `none`: serve whatever http.staticRoot holds.',
+        }),
+        syslog: Type.Boolean({ default: true, description: 'Tell the microkernel (mk.syslog=) to send its log to this member when syslog is enabled.' }),
+      },
+      { ...closed, description: 'The discovery microkernel.' },
+    ),
+
     workflows: Type.Object(
       {
         discoveryGraph: Type.String({ minLength: 1, default: 'Graph.Discovery', description: 'Graph first contact runs on a new node when boot.unknownNodes is `discover` (RackHD\'s discoveryGraph).' }),

@@ -28,7 +28,8 @@ export interface MemberProcess {
 
 export async function startMember(env: Record<string, string>, netns?: { pair: NetnsPair; ns: string }): Promise<MemberProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'monorail-member-'));
-  const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', MONORAIL_DATA_DIR: dataDir, ...env };
+  // No microkernel build unless a test asks for one (MONORAIL_MICROKERNEL_IMAGE=build or a static root holding it).
+  const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', MONORAIL_DATA_DIR: dataDir, MONORAIL_MICROKERNEL_IMAGE: 'none', ...env };
   const args = ['--import', 'tsx', cli, 'start'];
   const child = netns
     ? netns.pair.spawn(netns.ns, process.execPath, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })

@@ -16,7 +16,7 @@ export interface MonorailFixture {
 export async function startFixture(options: { layer?: ConfigLayer; temp?: TempStore; clock?: Clock; start?: Partial<Omit<StartOptions, 'log' | 'clock'>> } = {}): Promise<MonorailFixture> {
   const temp = options.temp ?? tempStore();
   const config = loadConfig({
-    layers: [{ memberId: 'test', dataDir: temp.dir, store: { path: temp.dir }, actors: { passivateAfterMs: 0 }, http: { host: '127.0.0.1', port: 0 } }, options.layer ?? {}],
+    layers: [{ memberId: 'test', dataDir: temp.dir, store: { path: temp.dir }, actors: { passivateAfterMs: 0 }, http: { host: '127.0.0.1', port: 0 }, microkernel: { image: 'none' } }, options.layer ?? {}],
   });
   const captured = captureLog();
   const monorail = await startMonorail(config, { log: captured.log, ...(options.clock ? { clock: options.clock } : {}), ...options.start });

@@ -8,6 +8,7 @@ import { bootstrapJob, linuxCatalogJob, linuxCommandsJob } from './jobs/microker
 import { obmCreateJob, obmNodeJob } from './jobs/obm-jobs.ts';
 import { osInstallJob } from './jobs/os-install-job.ts';
 import { restJob } from './jobs/rest-job.ts';
+import { templateRenderJob } from './jobs/template-job.ts';
 import { waitNotificationJob, waitProtocolJob } from './jobs/wait-jobs.ts';
 
 // Jobs that need no services are typed Job<unknown>; they accept any services object.
@@ -27,6 +28,7 @@ const all: readonly Job<JobServices>[] = [
   waitProtocolJob,
   restJob,
   osInstallJob,
+  templateRenderJob,
 ];
 
 export function jobLibrary(): ReadonlyMap<string, Job<JobServices>> {

@@ -36,6 +36,11 @@ export interface WorkflowStarter {
   get(id: string): Promise<WorkflowRecord>;
 }
 
+/** Renders a stored template (preseed, kickstart, script) for a node with the given options. */
+export interface TemplateRenderer {
+  render(name: string, nodeId: string | undefined, options: Readonly<Record<string, unknown>>): Promise<string>;
+}
+
 /** Parses what a catalog command printed (src/actors/catalog/command-parsers.ts in production). */
 export type CatalogParser = (command: string, stdout: string) => { readonly source: string; readonly data: unknown };
 
@@ -48,6 +53,7 @@ export interface JobServices {
   readonly tags: DocumentCollection<TagDoc>;
   readonly obm: ObmControl;
   readonly http: HttpCaller;
+  readonly templates: TemplateRenderer;
   readonly events: EventPublisher;
   readonly parseCatalog: CatalogParser;
   readonly newId: () => string;

@@ -30,7 +30,7 @@ export interface AgentCommands {
 export interface AgentResult extends AgentCommand {
   readonly stdout?: string;
   readonly stderr?: string;
-  readonly error?: { readonly code?: number; readonly message?: string; readonly [k: string]: unknown } | null;
+  readonly error?: { readonly code?: number | string; readonly message?: string; readonly [k: string]: unknown } | null;
 }
 
 export interface AgentReport {

@@ -41,7 +41,10 @@ export interface MicrokernelRoutesDeps {
   readonly agentScript: (ctx: AgentScriptContext) => Promise<string>;
   readonly baseUrl: (req: express.Request) => string;
   readonly log: Logger;
-  /** Largest result body accepted; command output beyond the agent's own cut-off is refused with 413. */
+  /**
+   * Largest result body accepted. The agent keeps at most 4 MiB per stream, which JSON escaping can grow up
+   * to six-fold for control characters; larger bodies are refused with 413.
+   */
   readonly maxReportBytes?: number;
 }
 
@@ -51,7 +54,8 @@ const ResultSchema = Type.Object(
     cmd: Type.String({ maxLength: 65_536 }),
     stdout: Type.Optional(Type.String()),
     stderr: Type.Optional(Type.String()),
-    error: Type.Optional(Type.Union([Type.Null(), Type.Object({ code: Type.Optional(Type.Number()), message: Type.Optional(Type.String()) })])),
+    // Exit codes are numbers; failures before a command ran carry Node-style string codes (EDOWNLOAD, EINVAL).
+    error: Type.Optional(Type.Union([Type.Null(), Type.Object({ code: Type.Optional(Type.Union([Type.Number(), Type.String()])), message: Type.Optional(Type.String()) })])),
   },
   { additionalProperties: true },
 );
@@ -69,7 +73,7 @@ function nodeIdParam(value: unknown): string {
 }
 
 export function mountMicrokernelRoutes(app: Express, deps: MicrokernelRoutesDeps): void {
-  const json = express.json({ limit: deps.maxReportBytes ?? 32 * 1024 * 1024, type: () => true });
+  const json = express.json({ limit: deps.maxReportBytes ?? 64 * 1024 * 1024, type: () => true });
 
   const bootstrap: RequestHandler = async (req, res) => {
     const mac = req.query['macAddress'];

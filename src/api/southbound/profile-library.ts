@@ -26,7 +26,10 @@ export class ProfileLibrary {
     return this.profiles.get(profileId(name));
   }
 
-  /** Loads every file of `dir` it accepts (`*.ipxe` for profiles) that has no stored document of the same name. */
+  /**
+   * Loads every file of `dir` it accepts (`*.ipxe` for profiles), unless a document of that name was stored
+   * by an operator; stored defaults are brought up to date.
+   */
   async seed(dir: string, log: Logger): Promise<string[]> {
     let files: string[];
     try {
@@ -37,8 +40,10 @@ export class ProfileLibrary {
     }
     const added: string[] = [];
     for (const name of files) {
-      if (await this.get(name)) continue;
       const contents = await readFile(path.join(dir, name), 'utf8');
+      const stored = await this.get(name);
+      // An operator's own version is kept; a default shipped by an older release is replaced by the new one.
+      if (stored !== undefined && (stored['source'] !== 'default' || stored.contents === contents)) continue;
       await this.profiles.put({ id: profileId(name), name, scope: 'global', contents, source: 'default' });
       added.push(name);
     }

@@ -26,6 +26,8 @@ export interface ProfilesRouteDeps {
   /** Configured base URL of the southbound API; null derives it from the request's Host. */
   readonly baseUrl: string | null;
   readonly decisionTimeoutMs: number;
+  /** `host:port` for the microkernel's syslog (`mk.syslog=`), or null when syslog is not served. */
+  readonly syslogTarget?: string | null;
 }
 
 const MAX_MACS = 32;
@@ -79,7 +81,14 @@ export function profilesRoute(deps: ProfilesRouteDeps): RequestHandler {
       res.setHeader('X-Monorail-Retry', e.code).send(retryScript('busy', self, 5));
       return;
     }
-    const context: Omit<ProfileContext, 'options'> = { nodeId, macaddress: macs[0] ?? '', macaddresses: macs, ...(ipAddress === undefined ? {} : { ipaddress: ipAddress }), api };
+    const context: Omit<ProfileContext, 'options'> = {
+      nodeId,
+      macaddress: macs[0] ?? '',
+      macaddresses: macs,
+      ...(ipAddress === undefined ? {} : { ipaddress: ipAddress }),
+      ...(deps.syslogTarget ? { syslog: deps.syslogTarget } : {}),
+      api,
+    };
     let profile: string;
     let options: Readonly<Record<string, unknown>> = {};
     try {

@@ -40,7 +40,7 @@ beforeAll(async () => {
   if (address === undefined) throw new Error('http server has no address');
   base = `http://127.0.0.1:${address.port}`;
   await f.monorail.store.documents.collection('skus').put({ id: 'sku-acme', name: 'Acme AS-2224', rules: [{ path: 'dmi.System Information.Manufacturer', equals: 'Acme Servers Inc.' }], createdAt: new Date().toISOString() });
-  await f.monorail.store.documents.collection('skus').put({ id: 'sku-acme-gen3', name: 'Acme AS-2224 Gen3', rules: [{ path: 'dmi.System Information.Manufacturer', equals: 'Acme Servers Inc.' }, { path: 'dmi.System Information.Product Name', regex: 'Gen3$' }] , createdAt: new Date().toISOString() });
+  await f.monorail.store.documents.collection('skus').put({ id: 'sku-acme-gen3', name: 'Acme AS-2224 Gen3', rules: [{ path: 'dmi.System Information.Manufacturer', equals: 'Acme Servers Inc.' }, { path: 'dmi.System Information.Product Name', regex: 'Gen3$' }], discoveryGraphName: 'Graph.noop-example', discoveryGraphOptions: { 'noop-1': { delay: 1 } }, createdAt: new Date().toISOString() });
   await f.monorail.store.documents.collection('tags').put({ id: 'tag-nvme', name: 'has-nvme', rules: [{ path: 'lsblk.blockdevices.0.tran', in: ['nvme', 'sata', 'virtio'] }] });
 });
 afterAll(async () => {
@@ -73,8 +73,13 @@ describe('discovery through the microkernel protocol', () => {
     expect(catalogs.map((c) => c.source).sort()).toEqual(catalogCommands.map((c) => c.source).sort());
     const dmi = catalogs.find((c) => c.source === 'dmi')?.data as Record<string, Record<string, unknown>>;
     expect(dmi['System Information']?.['Product Name']).toBe('AS-2224 Gen3');
-    const [wf] = await f.monorail.store.documents.collection('workflows').find({ node: nodeId });
+    const [wf] = await f.monorail.store.documents.collection('workflows').find({ node: nodeId, injectableName: 'Graph.Discovery' });
     expect(wf).toMatchObject({ injectableName: 'Graph.Discovery', status: 'succeeded' });
+    // The matched SKU's own discovery graph ran as a sub-graph, with the SKU's options.
+    const skuTask = (wf?.['tasks'] as { label: string; taskId: string }[]).find((t) => t.label === 'sku-graph');
+    const skuGraph = await f.monorail.workflows.get(`${skuTask?.taskId ?? ''}-graph`);
+    expect(skuGraph).toMatchObject({ injectableName: 'Graph.noop-example', status: 'succeeded', nodeId, parent: { workflowId: wf?.id } });
+    expect(skuGraph.options['noop-1']).toEqual({ delay: 1 });
     // An available node asking again boots its disk: DHCP stays quiet, the profile exits.
     const idle = await request(base).get(`/api/current/profiles?macs=${mac}`).set('Host', '127.0.0.1');
     expect(idle.text).toContain('boots from its local disk');
@@ -102,7 +107,7 @@ describe('discovery through the microkernel protocol', () => {
     expect((wrongShape.body as { errors: { path: string }[] }).errors[0]?.path).toBe('/tasks/0');
     const otherId = await request(base).post(`/api/current/tasks/${nodeId}`).send({ identifier: '5f00000000000000000000ee', tasks: [] });
     expect(otherId.status).toBe(400);
-    const huge = await request(base).post(`/api/current/tasks/${nodeId}`).send({ tasks: [{ cmd: 'dmidecode', stdout: 'x'.repeat(33 * 1024 * 1024) }] });
+    const huge = await request(base).post(`/api/current/tasks/${nodeId}`).send({ tasks: [{ cmd: 'dmidecode', stdout: 'x'.repeat(65 * 1024 * 1024) }] });
     expect(huge.status).toBe(413);
     const nobody = await request(base).post('/api/current/tasks/5f00000000000000000000ee').send({ tasks: [{ cmd: 'dmidecode', stdout: '' }] });
     expect(nobody.status).toBe(404);
@@ -122,7 +127,7 @@ describe('discovery through the microkernel protocol', () => {
       node = await f.monorail.nodes.ask(nodeId, { type: 'node.get' });
     }
     expect(node.lifecycle.state).toBe('available');
-    const [wf] = await f.monorail.store.documents.collection('workflows').find({ node: nodeId });
+    const [wf] = await f.monorail.store.documents.collection('workflows').find({ node: nodeId, injectableName: 'Graph.Discovery' });
     const lshw = wf?.['tasks'] as { label: string; taskId: string }[];
     const runs = wf?.['runs'] as Record<string, { status: string; error?: { message: string } }>;
     const lshwRun = runs[lshw.find((t) => t.label === 'catalog-lshw')?.taskId ?? ''];

@@ -29,6 +29,7 @@ export const builtinBaseTasks: readonly BaseTaskDefinition[] = [
   { friendlyName: 'Run graph', injectableName: 'Task.Base.Graph.Run', runJob: 'Job.Graph.Run', requiredOptions: ['graphName'] },
   { friendlyName: 'Wait for notification', injectableName: 'Task.Base.Wait.Notification', runJob: 'Job.Wait.Notification', requiredOptions: [] },
   { friendlyName: 'Wait for protocol event', injectableName: 'Task.Base.Wait.Protocol', runJob: 'Job.Wait.Protocol', requiredOptions: ['protocol'] },
+  { friendlyName: 'Render template', injectableName: 'Task.Base.Template.Render', runJob: 'Job.Template.Render', requiredOptions: ['template'], optionsSchema: open },
   { friendlyName: 'REST call', injectableName: 'Task.Base.Rest', runJob: 'Job.Rest', requiredOptions: ['url'] },
   // No default root password or mirror: an install with either missing is refused before the node is touched.
   { friendlyName: 'Install OS', injectableName: 'Task.Base.Os.Install', runJob: 'Job.Os.Install', requiredOptions: ['profile', 'repo', 'rootPassword'], optionsSchema: open },

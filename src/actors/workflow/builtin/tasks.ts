@@ -92,6 +92,7 @@ export const builtinTasks: readonly TaskDefinition[] = [
   },
   { friendlyName: 'Wait for notification', injectableName: 'Task.Wait.Notification', implementsTask: 'Task.Base.Wait.Notification', options: {} },
   { friendlyName: 'Wait for protocol event', injectableName: 'Task.Wait.Protocol', implementsTask: 'Task.Base.Wait.Protocol', options: { protocol: null, pattern: null } },
+  { friendlyName: 'Render template', injectableName: 'Task.Template.Render', implementsTask: 'Task.Base.Template.Render', options: { template: null } },
   { friendlyName: 'REST call', injectableName: 'Task.Rest', implementsTask: 'Task.Base.Rest', options: { url: null, method: 'GET', headers: {}, data: null } },
   installer('Debian', 'Install Debian', 'install-debian.ipxe', 'debian-preseed'),
   installer('Ubuntu', 'Install Ubuntu', 'install-debian.ipxe', 'debian-preseed'),

@@ -52,8 +52,8 @@ function toAgent(spec: CommandSpec): AgentCommand {
 function failedResult(result: AgentResult, spec: CommandSpec): string | undefined {
   const error = result.error;
   if (error === undefined || error === null) return undefined;
-  const code = typeof error.code === 'number' ? error.code : undefined;
-  if (code !== undefined && (spec.acceptedResponseCodes ?? []).includes(code)) return undefined;
+  const code = typeof error.code === 'number' || typeof error.code === 'string' ? error.code : undefined;
+  if (typeof code === 'number' && (spec.acceptedResponseCodes ?? []).includes(code)) return undefined;
   return `${spec.command} failed${code === undefined ? '' : ` with exit code ${code}`}${typeof error.message === 'string' ? `: ${error.message.slice(0, 500)}` : ''}`;
 }
 
