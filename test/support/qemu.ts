@@ -16,6 +16,8 @@ export interface VmOptions {
   readonly tap: string;
   readonly serialLog: string;
   readonly memoryMb?: number;
+  /** Extra QEMU arguments, e.g. an emulated BMC the guest's ipmitool can talk to in-band. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Vm {
@@ -43,6 +45,7 @@ export function startVm(pair: NetnsPair, o: VmOptions): Vm {
     '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
     ...firmware,
     '-boot', 'order=n,reboot-timeout=1000',
+    ...(o.extraArgs ?? []),
   ];
   const child = pair.spawn(pair.server, 'qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return {

@@ -6,7 +6,9 @@ import { catalogCommands } from '../../catalog/command-parsers.ts';
 import type { TaskDefinition } from '../definition-types.ts';
 
 /** The ipmitool commands the microkernel runs against its own BMC (through the kernel's IPMI driver). */
-export const bmcCatalogCommands: readonly string[] = ['ipmitool lan print', 'ipmitool mc info', 'ipmitool fru'];
+// mc info and fru first: the agent stops a task's series at the first failure, and a BMC without LAN
+// settings (QEMU's emulated one, a BMC on a dedicated port only) still identifies itself.
+export const bmcCatalogCommands: readonly string[] = ['ipmitool mc info', 'ipmitool fru', 'ipmitool lan print'];
 
 const obm = (name: string, friendlyName: string, action: string): TaskDefinition => ({
   friendlyName,
