@@ -4,31 +4,14 @@
  * /proc), a timeout must too, and the password must be in ipmitool's environment, never its argv.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObmError } from '../../src/actors/obm/obm-error.ts';
 import { ValidationError } from '../../src/errors.ts';
 import { IpmitoolObmService } from '../../src/obm/ipmitool-obm-service.ts';
 import { captureLog } from '../support/test-logger.ts';
+import { ipmitoolProcesses } from '../support/ipmitool-processes.ts';
 
 const PASSWORD = 'Pw-in-env-only-7';
-
-/** ipmitool processes whose argv targets `port`, with their argv and environment as the kernel holds them. */
-function ipmitoolProcesses(port: number): { pid: number; argv: string[]; env: string[] }[] {
-  const found: { pid: number; argv: string[]; env: string[] }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!argv[0]?.endsWith('ipmitool') || !argv.includes(String(port))) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      found.push({ pid: Number(entry), argv, env });
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
 
 async function waitFor<T>(probe: () => T | undefined): Promise<T> {
   for (;;) {

@@ -3,10 +3,12 @@
  * Redfish client against the simulated BMC. The OBM record is created by the workflow (as discovery does),
  * stored sealed, and used by Graph.PowerOn/PowerOff/Reboot.Node.
  */
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphDefinition } from '../../../src/actors/workflow/definition-types.ts';
 import { RedfishBmc } from '../../../src/sim/redfish-bmc.ts';
 import { startIpmiSim, type IpmiSim } from '../../support/ipmi-sim.ts';
+import { ipmitoolProcesses } from '../../support/ipmitool-processes.ts';
 import { startFixture, type MonorailFixture } from '../../support/monorail-fixture.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -99,5 +101,24 @@ describe('power graphs through real OBM services', () => {
     expect(error?.code).toBe('OBM_FAILED');
     expect(error?.message).not.toContain('wrong-password');
     expect(bmc.powerState).toBe('On');
+  });
+
+  it('cancelling a power workflow kills the ipmitool call it is waiting on', async () => {
+    const blackHole = createSocket('udp4');
+    await new Promise<void>((resolve) => blackHole.bind(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => blackHole.close(() => resolve())));
+    const port = blackHole.address().port;
+    const f = await member();
+    const nodeId = '5f00000000000000000000b3';
+    await f.monorail.nodes.ask(nodeId, { type: 'node.create', spec: { identifiers: ['52:54:00:0b:00:03'] } });
+    await runToEnd(f, 'Graph.Test.SetObm', nodeId, { obm: { service: 'ipmi-obm-service', host: '127.0.0.1', port, user: 'admin', password: 'silent-bmc-pw', cipherSuite: 3 } });
+    const wf = await f.monorail.workflows.run({ graphName: 'Graph.PowerOn.Node', nodeId });
+    const [running] = await until(async () => ipmitoolProcesses(port), (p) => p.length > 0, 'ipmitool to start');
+    expect(running?.argv.join(' ')).not.toContain('silent-bmc-pw');
+    const cancelled = await f.monorail.workflows.cancelActive(nodeId, 'operator stop');
+    expect(cancelled).toMatchObject({ id: wf.id, status: 'cancelled' });
+    await until(async () => ipmitoolProcesses(port), (p) => p.length === 0, 'ipmitool to be killed');
+    const run = Object.values((await f.monorail.workflows.get(wf.id)).runs)[0];
+    expect(run).toMatchObject({ status: 'cancelled', error: { code: 'TASK_CANCELLED', message: 'operator stop' } });
   });
 });
