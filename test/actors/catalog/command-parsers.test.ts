@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { catalogCommands, parseCommandOutput } from '../../../src/actors/catalog/command-parsers.ts';
 import { ValidationError } from '../../../src/errors.ts';
+import { qemuGuestFixtures } from '../../support/qemu-guest.ts';
 import { capturedCommand, catalogFixture } from './catalog-fixtures.ts';
 
 /** The real QEMU guest output of each registry command (captured with that very string). */
-const qemuOutput: Readonly<Record<string, string>> = {
-  dmi: 'dmidecode/qemu-q35.txt',
-  lshw: 'lshw/qemu-q35.json',
-  lspci: 'lspci/qemu-q35.txt',
-  lsblk: 'lsblk/qemu-q35.json',
-  'ip-addr': 'ip/qemu-q35-addr.json',
-  'ip-link': 'ip/qemu-q35-link.json',
-  ethtool: 'ethtool/qemu-q35-sweep.txt',
-  smart: 'smartctl/qemu-q35-sweep.txt',
-};
+const qemuOutput = qemuGuestFixtures;
 
 function commandFor(source: string): string {
   const entry = catalogCommands.find((c) => c.source === source);

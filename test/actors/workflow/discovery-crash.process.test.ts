@@ -6,9 +6,9 @@
  */
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { catalogCommands } from '../../../src/actors/catalog/command-parsers.ts';
-import { runSimAgent, type Inventory } from '../../../src/sim/sim-agent.ts';
+import { runSimAgent } from '../../../src/sim/sim-agent.ts';
+import { qemuGuest as inventory } from '../../support/qemu-guest.ts';
 import { startMember, type MemberProcess } from '../../support/member-process.ts';
 
 const members: MemberProcess[] = [];
@@ -24,23 +24,6 @@ async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
-
-const outputs: Record<string, string> = {
-  dmi: 'dmidecode/qemu-q35.txt',
-  lshw: 'lshw/qemu-q35.json',
-  lspci: 'lspci/qemu-q35.txt',
-  lsblk: 'lsblk/qemu-q35.json',
-  'ip-addr': 'ip/qemu-q35-addr.json',
-  'ip-link': 'ip/qemu-q35-link.json',
-  ethtool: 'ethtool/qemu-q35-sweep.txt',
-  smart: 'smartctl/qemu-q35-sweep.txt',
-};
-const inventory: Inventory = (cmd) => {
-  const source = catalogCommands.find((c) => c.cmd === cmd)?.source;
-  const file = source === undefined ? undefined : outputs[source];
-  if (file !== undefined) return { stdout: readFileSync(`test/fixtures/catalogs/${file}`, 'utf8') };
-  return { stdout: '', stderr: 'Could not open device at /dev/ipmi0', exitCode: 1 };
-};
 
 describe('kill -9 mid-discovery', () => {
   it('a restarted member finishes every discovery: one available node per machine, catalogs complete', async () => {

@@ -4,32 +4,12 @@
  * from real tools; the node ends available with parsed catalogs, a SKU and tags. Then the protocol's bad
  * input: wrong ids, malformed and huge bodies, posts nobody waits for.
  */
-import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogCommands } from '../../../src/actors/catalog/command-parsers.ts';
-import { runSimAgent, type Inventory } from '../../../src/sim/sim-agent.ts';
+import { runSimAgent } from '../../../src/sim/sim-agent.ts';
+import { qemuGuest } from '../../support/qemu-guest.ts';
 import { startFixture, type MonorailFixture } from '../../support/monorail-fixture.ts';
-
-const fixture = (p: string): string => readFileSync(`test/fixtures/catalogs/${p}`, 'utf8');
-const outputs: Record<string, string> = {
-  dmi: fixture('dmidecode/qemu-q35.txt'),
-  lshw: fixture('lshw/qemu-q35.json'),
-  lspci: fixture('lspci/qemu-q35.txt'),
-  lsblk: fixture('lsblk/qemu-q35.json'),
-  'ip-addr': fixture('ip/qemu-q35-addr.json'),
-  'ip-link': fixture('ip/qemu-q35-link.json'),
-  ethtool: fixture('ethtool/qemu-q35-sweep.txt'),
-  smart: fixture('smartctl/qemu-q35-sweep.txt'),
-};
-/** The QEMU guest the fixtures came from, as a simulated machine: no BMC, so ipmitool fails. */
-const qemuGuest: Inventory = (cmd) => {
-  const known = catalogCommands.find((c) => c.cmd === cmd);
-  const out = known === undefined ? undefined : outputs[known.source];
-  if (out !== undefined) return { stdout: out };
-  if (cmd.startsWith('ipmitool')) return { stdout: '', stderr: 'Could not open device at /dev/ipmi0: No such file or directory', exitCode: 1 };
-  return undefined;
-};
 
 let f: MonorailFixture;
 let base: string;

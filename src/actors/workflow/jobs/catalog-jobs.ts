@@ -7,7 +7,7 @@
 import type { Job, JobContext } from '../job.ts';
 import type { JobServices } from '../job-services.ts';
 import { matchSku, matchTags, type CatalogsBySource } from '../../sku/rule-matcher.ts';
-import { requireNode } from './job-options.ts';
+import { publishNodeEvent, requireNode } from './job-options.ts';
 
 type Ctx = JobContext<JobServices>;
 
@@ -32,15 +32,10 @@ export const generateSkuJob: Job<JobServices> = {
     const skuId = winner?.id ?? null;
     if (node.sku !== skuId) {
       await ctx.services.nodes.ask(nodeId, { type: 'node.update', patch: { sku: skuId } });
-      ctx.services.events.publish({
-        version: '1.0',
-        type: 'node',
-        action: skuId === null ? 'sku.unassigned' : node.sku === null ? 'sku.assigned' : 'sku.updated',
-        severity: 'information',
-        typeId: nodeId,
-        nodeId,
-        createdAt: new Date(ctx.services.now()).toISOString(),
-        data: { sku: skuId, previous: node.sku, ...(winner === undefined ? {} : { name: winner.name }) },
+      publishNodeEvent(ctx, nodeId, skuId === null ? 'sku.unassigned' : node.sku === null ? 'sku.assigned' : 'sku.updated', {
+        sku: skuId,
+        previous: node.sku,
+        ...(winner === undefined ? {} : { name: winner.name }),
       });
     }
     ctx.progress(winner === undefined ? 'no SKU matches' : `SKU ${winner.name}`);

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../../../errors.ts';
 import type { JobContext } from '../job.ts';
+import type { JobServices } from '../job-services.ts';
 
 const bad = (ctx: JobContext, name: string, expected: string): ValidationError =>
   new ValidationError(`task ${ctx.label}: option ${name} must be ${expected}`, [{ path: `options.${name}`, message: `must be ${expected}` }]);
@@ -67,5 +68,19 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       reject(signal.reason as Error);
     };
     signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Publishes one of RackHD's `node.*` events (`node.sku.assigned`, `node.obms.assigned`, …) about the task's node. */
+export function publishNodeEvent(ctx: JobContext<JobServices>, nodeId: string, action: string, data: Readonly<Record<string, unknown>>): void {
+  ctx.services.events.publish({
+    version: '1.0',
+    type: 'node',
+    action,
+    severity: 'information',
+    typeId: nodeId,
+    nodeId,
+    createdAt: new Date(ctx.services.now()).toISOString(),
+    data,
   });
 }

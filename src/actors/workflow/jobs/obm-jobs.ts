@@ -6,7 +6,7 @@ import { ValidationError } from '../../../errors.ts';
 import type { CatalogDoc } from '../../../persistence/collections.ts';
 import type { Job, JobContext } from '../job.ts';
 import { obmActions, type JobServices, type ObmAction } from '../job-services.ts';
-import { numberOption, oneOf, requireNode, stringOption } from './job-options.ts';
+import { numberOption, oneOf, publishNodeEvent, requireNode, stringOption } from './job-options.ts';
 
 /** Repeating these changes nothing; the others (a reset, clearing the SEL) would happen twice. */
 const idempotent: ReadonlySet<ObmAction> = new Set(['powerOn', 'powerOff', 'softOff', 'powerStatus', 'setBootPxe', 'setBootDisk', 'identifyOn', 'identifyOff']);
@@ -78,16 +78,7 @@ export const obmCreateJob: Job<JobServices> = {
     const node = await ctx.services.nodes.ask(nodeId, { type: 'node.get' });
     const obms = [...node.obms.filter((o) => o.service !== service), ref];
     await ctx.services.nodes.ask(nodeId, { type: 'node.update', patch: { obms } });
-    ctx.services.events.publish({
-      version: '1.0',
-      type: 'node',
-      action: 'obms.assigned',
-      severity: 'information',
-      typeId: nodeId,
-      nodeId,
-      createdAt: new Date(ctx.services.now()).toISOString(),
-      data: { service, host },
-    });
+    publishNodeEvent(ctx, nodeId, 'obms.assigned', { service, host });
     ctx.progress(`OBM ${service} at ${host}`);
   },
 };
