@@ -23,7 +23,13 @@ export type ErrorCode =
   | 'TASK_FAILED'
   | 'TASK_TIMEOUT'
   | 'TASK_CANCELLED'
-  | 'OBM_FAILED';
+  | 'OBM_FAILED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS';
 
 const httpStatusOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -47,6 +53,12 @@ const httpStatusOf: Record<ErrorCode, number> = {
   TASK_TIMEOUT: 504,
   TASK_CANCELLED: 409,
   OBM_FAILED: 502,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
 };
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -201,5 +213,26 @@ export class WorkflowNotActiveError extends MonorailError {
 export class TaskError extends MonorailError {
   constructor(code: 'TASK_FAILED' | 'TASK_TIMEOUT' | 'TASK_CANCELLED', message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, details, options);
+  }
+}
+
+/** No or bad credentials. */
+export class UnauthorizedError extends MonorailError {
+  constructor(message = 'authentication required') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+/** Authenticated, but the role does not allow this. */
+export class ForbiddenError extends MonorailError {
+  constructor(readonly required: string, readonly role: string) {
+    super('FORBIDDEN', `this needs the ${required} role or higher; you are ${role}`, { required, role });
+  }
+}
+
+/** The request conflicts with the resource's current state (a name taken, a node busy). */
+export class ConflictError extends MonorailError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFLICT', message, details);
   }
 }

@@ -107,6 +107,19 @@ export interface LogDoc extends SyslogFields {
   readonly receivedAt: string;
 }
 
+/** An API user: the password only as a salted scrypt hash (src/api/auth). Role is one of the roles' names. */
+export interface UserDoc { readonly id: string; readonly username: string; readonly role: string; readonly passwordHash: string; readonly createdAt: string; readonly updatedAt: string; readonly [k: string]: unknown }
+/** A role: RackHD's three built-ins plus custom ones with their privileges. */
+export interface RoleDoc { readonly id: string; readonly name: string; readonly privileges: readonly string[]; readonly [k: string]: unknown }
+/** A login session (Redfish SessionService, RackHD tokens that can be revoked): the token only as a hash. */
+export interface SessionDoc { readonly id: string; readonly username: string; readonly tokenHash: string; readonly createdAt: string; readonly expiresAt: string; readonly [k: string]: unknown }
+/** A webhook (RackHD's hooks API) with its delivery state. */
+export interface HookDoc { readonly id: string; readonly url: string; readonly name?: string; readonly filters: readonly Readonly<Record<string, string>>[]; readonly [k: string]: unknown }
+/** A Redfish EventService subscription, persistent (RackHD kept them in memory). */
+export interface SubscriptionDoc { readonly id: string; readonly destination: string; readonly [k: string]: unknown }
+/** A stored file's metadata (the bytes live under the member's files directory). */
+export interface FileDoc { readonly id: string; readonly basename: string; readonly md5: string; readonly sha256: string; readonly size: number; readonly version: number; readonly [k: string]: unknown }
+
 export interface CollectionDocuments {
   nodes: NodeDoc;
   lookups: LookupDoc;
@@ -119,6 +132,12 @@ export interface CollectionDocuments {
   templates: TemplateDoc;
   profiles: ProfileDoc;
   logs: LogDoc;
+  users: UserDoc;
+  roles: RoleDoc;
+  sessions: SessionDoc;
+  hooks: HookDoc;
+  subscriptions: SubscriptionDoc;
+  files: FileDoc;
 }
 
 export type CollectionName = keyof CollectionDocuments;
@@ -143,6 +162,12 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   templates: [{ field: 'name' }, { field: 'scope' }],
   profiles: [{ field: 'name' }, { field: 'scope' }],
   logs: [{ field: 'node' }],
+  users: [{ field: 'username', unique: true }],
+  roles: [{ field: 'name', unique: true }],
+  sessions: [{ field: 'tokenHash', unique: true }, { field: 'username' }],
+  hooks: [{ field: 'url' }],
+  subscriptions: [{ field: 'destination' }],
+  files: [{ field: 'basename' }, { field: 'md5' }],
 };
 
 export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];

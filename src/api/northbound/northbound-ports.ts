@@ -1,0 +1,26 @@
+/**
+ * What northbound routes may use. Commands go to actors as typed messages (nodes, lookups, the workflow
+ * engine); queries read the read models through the document port (CQRS: the journal is written by actors
+ * only, lists and filters are served from projections).
+ */
+import type { EventBus } from '../../actors/events/event-bus.ts';
+import type { LookupCommand } from '../../actors/lookup/lookup-protocol.ts';
+import type { NodeCommand } from '../../actors/node/node-protocol.ts';
+import type { EntityRouter } from '../../actors/runtime/entity-router.ts';
+import type { SecretSealer } from '../../actors/secret-port.ts';
+import type { WorkflowEngine } from '../../actors/workflow/workflow-engine.ts';
+import type { MonorailConfig } from '../../config/schema.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { DocumentStore } from '../../persistence/document-store.ts';
+
+export interface NorthboundPorts {
+  readonly nodes: EntityRouter<NodeCommand>;
+  readonly lookups: EntityRouter<LookupCommand>;
+  readonly workflows: WorkflowEngine;
+  readonly documents: DocumentStore;
+  readonly events: EventBus;
+  readonly sealer: SecretSealer;
+  readonly config: MonorailConfig;
+  readonly log: Logger;
+  readonly now: () => number;
+}
