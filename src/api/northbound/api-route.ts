@@ -62,5 +62,5 @@ export interface ApiRoute<P extends TSchema = TSchema, Q extends TSchema = TSche
  * registry's list; the handler was checked against them here.
  */
 export function route<P extends TSchema, Q extends TSchema, B extends TSchema>(r: ApiRoute<P, Q, B>): ApiRoute {
-  return r as unknown as ApiRoute;
+  return r;
 }
