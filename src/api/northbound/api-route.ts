@@ -58,8 +58,8 @@ export interface ApiRoute<P extends TSchema = TSchema, Q extends TSchema = TSche
 }
 
 /**
- * Declares a route with its types inferred from its schemas. The cast erases the schema types for the
- * registry's list; the handler was checked against them here.
+ * Declares a route with its types inferred from its schemas; in the registry's list the schema types widen
+ * to TSchema, after the handler was checked against them here.
  */
 export function route<P extends TSchema, Q extends TSchema, B extends TSchema>(r: ApiRoute<P, Q, B>): ApiRoute {
   return r;
