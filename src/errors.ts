@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'PRECONDITION_FAILED';
 
 const httpStatusOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -59,6 +60,8 @@ const httpStatusOf: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
+  // RFC 9110 §15.5.13: an If-Match that names another version (Redfish ETags on accounts).
+  PRECONDITION_FAILED: 412,
 };
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

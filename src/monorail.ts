@@ -36,6 +36,13 @@ import type { HttpCaller, JobServices } from './actors/workflow/job-services.ts'
 import type { Job } from './actors/workflow/job.ts';
 import { WorkflowEngine } from './actors/workflow/workflow-engine.ts';
 import { agentScriptRenderer } from './api/southbound/agent-script.ts';
+import { openAuth, type Auth } from './api/auth/auth-service.ts';
+import type { Express } from 'express';
+import { authRoutes, loginRoutes } from './api/auth/auth-routes.ts';
+import { tlsOptions } from './api/auth/tls.ts';
+import { ApiRegistry } from './api/northbound/api-registry.ts';
+import type { NorthboundPorts } from './api/northbound/northbound-ports.ts';
+import { nodeRoutes } from './api/northbound/rest/node-routes.ts';
 import { buildMicrokernelImage } from './microkernel/microkernel-image.ts';
 import { createObmServiceFactory } from './obm/obm-service-factory.ts';
 import { openSecretBox } from './secrets/secret-key.ts';
@@ -56,6 +63,8 @@ export interface Monorail {
   readonly addresses: LocalEntityRouter<AddressBinding, AddressCommand, AddressEvent>;
   readonly directory: NodeDirectory;
   readonly workflows: WorkflowEngine;
+  /** The HTTP application and its northbound routes and accounts, when HTTP is enabled. */
+  readonly api?: { readonly app: Express; readonly registry: ApiRegistry; readonly auth: Auth };
   readonly servers: readonly ProtocolServer[];
   stop(): Promise<void>;
 }
@@ -136,6 +145,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       },
     );
   }
+  let api: Monorail['api'];
   const profiles = new ProfileLibrary(store.documents.collection('profiles'));
   const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   const workflows = new WorkflowEngine({
@@ -189,7 +199,14 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     if (seeded.length > 0) log.info({ profiles: seeded }, 'default profiles loaded');
     const seededTemplates = await templates.seed(config.http.templatesDir, log);
     if (seededTemplates.length > 0) log.info({ templates: seededTemplates }, 'default templates loaded');
+    const auth = await openAuth({ documents: store.documents, config, log });
+    const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
+    const ports: NorthboundPorts = { nodes, lookups, workflows, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
+    northbound.add({ name: 'rest', bases: ['/api/2.0', '/api/current', '/api/common'], routes: [...nodeRoutes(ports), ...authRoutes(auth)] });
+    // RackHD serves login at the root path too.
+    northbound.add({ name: 'root', bases: [''], routes: loginRoutes(auth) });
     const app = createApp({
+      northbound,
       directory,
       profiles,
       log: log.child({ component: 'http' }),
@@ -201,7 +218,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       microkernelDir: () => microkernel.dir,
       syslogTarget: config.syslog.enabled && config.microkernel.syslog && config.boot.serverAddress !== null ? `${config.boot.serverAddress}:${config.syslog.port}` : null,
     });
-    servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port }));
+    api = { app, registry: northbound, auth };
+    const tls = tlsOptions(config.http.tls);
+    servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port, ...(tls === undefined ? {} : { tls }) }));
   }
   // Instances that were running when the process last stopped carry on, and claims whose instance was never
   // created (a crash between the node's journal write and the workflow's) get it now.
@@ -239,6 +258,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     addresses,
     directory,
     workflows,
+    ...(api === undefined ? {} : { api }),
     servers,
     async stop() {
       if (stopped) return;

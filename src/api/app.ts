@@ -9,6 +9,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
 import type { NodeDirectory } from '../protocols/node-directory.ts';
 import { errorHandler } from './error-handler.ts';
+import type { ApiRegistry } from './northbound/api-registry.ts';
 import type { ProfileLibrary } from './southbound/profile-library.ts';
 import { baseUrlOf, profilesRoute } from './southbound/profiles-route.ts';
 import { mountMicrokernelRoutes, type AgentScriptContext, type MicrokernelGateway } from './southbound/microkernel-routes.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly staticRoot: string;
   readonly baseUrl: string | null;
   readonly decisionTimeoutMs: number;
+  /** The northbound REST and Redfish routes (authenticated), mounted ahead of the southbound ones. */
+  readonly northbound?: ApiRegistry;
   /** The microkernel protocol and notifications, when a workflow engine runs. */
   readonly microkernel?: { readonly gateway: MicrokernelGateway; readonly agentScript: (ctx: AgentScriptContext) => Promise<string> };
   /** The directory holding the built microkernel (vmlinuz, initrd.gz) once it is ready. */
@@ -35,6 +38,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Before the southbound routes: `/api/2.0/templates/metadata` is a northbound list, not a template named "metadata".
+  deps.northbound?.mount(app);
   const profiles = profilesRoute({
     directory: deps.directory,
     library: deps.profiles,

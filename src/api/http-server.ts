@@ -3,18 +3,20 @@
  * with the address when the port cannot be bound; `stop` stops accepting and closes idle keep-alive
  * connections so shutdown does not wait on a client.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { ProtocolServer } from '../protocols/protocol-server.ts';
+import { createWebServer } from './auth/tls.ts';
 
-export function createHttpServer(app: Express, options: { host: string; port: number }): ProtocolServer {
+export function createHttpServer(app: Express, options: { host: string; port: number; tls?: ServerOptions }): ProtocolServer {
   let server: Server | undefined;
   let requests = 0;
   return {
     name: 'http',
     async start() {
-      const s = createServer(app);
+      const s = createWebServer(app, options.tls);
       s.on('request', () => requests++);
       // Slow clients must not hold sockets for ever (slowloris); these are generous for boot images.
       s.headersTimeout = 20_000;

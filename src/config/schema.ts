@@ -115,6 +115,13 @@ export const ConfigSchema = Type.Object(
           default: './static/profiles',
           description: 'Directory of the default iPXE profiles loaded into the store at start-up (a stored profile of the same name is kept).',
         }),
+        tls: Type.Object(
+          {
+            cert: nullable(Type.String({ minLength: 1 }), 'PEM certificate (chain) file; with `key`, the API is served over HTTPS.'),
+            key: nullable(Type.String({ minLength: 1 }), 'PEM private key file of that certificate (keep it mode 0600).'),
+          },
+          { ...closed, description: 'HTTPS for the API (Redfish requires it for Basic and session login); both null serves plain HTTP.' },
+        ),
         templatesDir: Type.String({
           minLength: 1,
           default: './static/templates',
@@ -272,6 +279,61 @@ export const ConfigSchema = Type.Object(
         key: nullable(Type.String({ minLength: 1 }), 'Key that encrypts BMC credentials at rest. Never logged; prefer setting it via MONORAIL_SECRETS_KEY.'),
       },
       { ...closed, description: 'Secrets. Redacted in logs and in configuration errors.' },
+    ),
+
+    auth: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Require credentials on the northbound APIs (REST 2.0 and Redfish), each route checking its role. false makes every caller an Administrator: only for a lab on a closed network.',
+        }),
+        tokenSecret: nullable(
+          Type.String({ minLength: 32 }),
+          'HMAC-SHA256 key signing login tokens (JWTs), at least 32 characters. null: one is generated once and kept in `<dataDir>/auth.key` (mode 0600). A cluster must set the same value on every member (MONORAIL_AUTH_TOKEN_SECRET). Never logged.',
+        ),
+        tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400, description: 'Lifetime of a token from POST /login (RackHD authTokenExpireIn: 24 h).' }),
+        sessionTtlSeconds: Type.Integer({
+          minimum: 30,
+          maximum: 86_400,
+          default: 1800,
+          description: 'Redfish session inactivity timeout (SessionService.SessionTimeout, 30–86400 s): a session unused this long is closed.',
+        }),
+        passwordHashCost: Type.Integer({
+          minimum: 10,
+          maximum: 20,
+          default: 15,
+          description: 'scrypt cost as log2 N (r = 8, p = 1): 15 is 32 MiB and about 0.1 s per hash. Applies to passwords set from then on; stored hashes keep their own.',
+        }),
+        localhostException: Type.Boolean({
+          default: true,
+          description: 'RackHD\'s localhost exception: while no user exists, a request from the loopback address (not forwarded by a proxy) may create the first user, an Administrator, without credentials.',
+        }),
+        allowBasicOverHttp: Type.Boolean({
+          default: false,
+          description: 'Accept HTTP Basic credentials over plain HTTP. Redfish (DSP0266 §13.2.3) requires HTTPS for Basic; turn on only for tests or a trusted network.',
+        }),
+        initialAdmin: Type.Object(
+          {
+            username: Type.String({ minLength: 1, maxLength: 64, default: 'admin', description: 'Name of the Administrator created at start when no user exists.' }),
+            password: nullable(
+              Type.String({ minLength: 8, maxLength: 256 }),
+              'Its password; null creates no user at start (use the localhost exception). Prefer MONORAIL_AUTH_INITIAL_ADMIN_PASSWORD; never logged, only its scrypt hash is stored.',
+            ),
+          },
+          { ...closed, description: 'The first Administrator, created at start only while no user exists.' },
+        ),
+        throttle: Type.Object(
+          {
+            maxFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Failed logins for one username before it is locked out.' }),
+            maxFailuresPerAddress: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'Failed logins from one client address, whatever the usernames, before that address is locked out.' }),
+            lockoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 5, description: 'First lockout; every further failure doubles it.' }),
+            maxLockoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900, description: 'Longest lockout.' }),
+            forgetAfterSeconds: Type.Integer({ minimum: 1, maximum: 604_800, default: 900, description: 'A username or address with no failure for this long (after its lockout) starts again from zero.' }),
+          },
+          { ...closed, description: 'Login throttling (POST /login, Redfish session login and Basic credentials); per member.' },
+        ),
+      },
+      { ...closed, description: 'Northbound authentication: users, roles, login tokens, Redfish sessions and login throttling.' },
     ),
   },
   { ...closed, description: 'Monorail member configuration.' },

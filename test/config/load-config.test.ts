@@ -42,7 +42,7 @@ describe('loadConfig defaults', () => {
     });
     expect(config.cluster).toEqual({ transport: 'local', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', shards: 64, members: [] });
     expect(config.actors).toEqual({ askTimeoutMs: 5000, passivateAfterMs: 120_000, snapshotEvery: 100 });
-    expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080, staticRoot: './static/http', profilesDir: './static/profiles', templatesDir: './static/templates' });
+    expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080, staticRoot: './static/http', profilesDir: './static/profiles', templatesDir: './static/templates', tls: { cert: null, key: null } });
     expect(config.microkernel).toEqual({ image: 'build', syslog: true });
     expect(config.workflows).toEqual({ discoveryGraph: 'Graph.Discovery', discoveryOptions: {}, definitionsDir: null });
     expect(config.dhcp).toEqual({
