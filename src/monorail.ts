@@ -43,6 +43,10 @@ import { tlsOptions } from './api/auth/tls.ts';
 import { ApiRegistry } from './api/northbound/api-registry.ts';
 import type { NorthboundPorts } from './api/northbound/northbound-ports.ts';
 import { nodeRoutes } from './api/northbound/rest/node-routes.ts';
+import { eventStreamRoutes } from './api/events/event-stream-routes.ts';
+import { hookRoutes } from './api/events/hook-routes.ts';
+import { startEventServices } from './events/event-services.ts';
+import { monorailVersion } from './version.ts';
 import { buildMicrokernelImage } from './microkernel/microkernel-image.ts';
 import { createObmServiceFactory } from './obm/obm-service-factory.ts';
 import { openSecretBox } from './secrets/secret-key.ts';
@@ -145,6 +149,17 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       },
     );
   }
+  // Before instances resume, so no event they publish is missed by webhooks, AMQP or the stream.
+  const eventServices = await startEventServices({
+    events,
+    hooks: docs.collection('hooks'),
+    sealer,
+    log,
+    config: config.events,
+    clusterAmqpUrl: config.cluster.amqpUrl,
+    memberId: config.memberId,
+    version: monorailVersion,
+  });
   let api: Monorail['api'];
   const profiles = new ProfileLibrary(store.documents.collection('profiles'));
   const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
@@ -202,7 +217,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     const auth = await openAuth({ documents: store.documents, config, log });
     const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
     const ports: NorthboundPorts = { nodes, lookups, workflows, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
-    northbound.add({ name: 'rest', bases: ['/api/2.0', '/api/current', '/api/common'], routes: [...nodeRoutes(ports), ...authRoutes(auth)] });
+    northbound.add({ name: 'rest', bases: ['/api/2.0', '/api/current', '/api/common'], routes: [...nodeRoutes(ports), ...authRoutes(auth), ...hookRoutes(ports, eventServices.webhooks), ...eventStreamRoutes(eventServices.stream)] });
     // RackHD serves login at the root path too.
     northbound.add({ name: 'root', bases: [''], routes: loginRoutes(auth) });
     const app = createApp({
@@ -238,6 +253,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     }
   } catch (e) {
     // A server that cannot bind (port taken, no permission) stops start-up with its own message.
+    await eventServices.stop();
     for (const server of servers) await server.stop().catch(() => undefined);
     microkernel.abort.abort();
     workflows.close();
@@ -263,6 +279,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Open event streams would hold the HTTP server open, and webhook status must be written before the store closes.
+      await eventServices.stop();
       // Stop accepting packets before the actors they would reach go away.
       for (const server of [...servers].reverse()) await server.stop();
       microkernel.abort.abort();

@@ -267,6 +267,49 @@ export const ConfigSchema = Type.Object(
       { ...closed, description: 'Syslog receiver.' },
     ),
 
+    events: Type.Object(
+      {
+        heartbeatSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 10, description: 'Interval of `heartbeat.updated` events (RackHD heartbeatIntervalSec); 0 turns them off.' }),
+        amqp: Type.Object(
+          {
+            enabled: Type.Boolean({ default: false, description: 'Publish every event on an AMQP topic exchange (RackHD\'s on.events), persistent and with publisher confirms.' }),
+            amqpUrl: nullable(Type.String({ minLength: 1 }), 'Broker URL; null means cluster.amqpUrl. May carry credentials: it is redacted in logs.'),
+            exchange: Type.String({ minLength: 1, maxLength: 255, default: 'on.events', description: 'Durable topic exchange; routing key `<type>.<action>.<severity>.<typeId>[.<nodeId>]`.' }),
+            bufferSize: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 10_000, description: 'Events held while the broker is unreachable; beyond it the oldest are dropped and counted.' }),
+            maxUnconfirmed: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Messages published and not yet confirmed by the broker, at most.' }),
+            reconnectDelayMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 200, description: 'First reconnection delay; doubled (with jitter) on each failure up to maxReconnectDelayMs.' }),
+            maxReconnectDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 30_000, description: 'Longest wait between reconnection attempts.' }),
+            heartbeatSeconds: Type.Integer({ minimum: 0, maximum: 600, default: 15, description: 'AMQP heartbeat asked of the broker: how soon a silent broker is noticed (0: never).' }),
+          },
+          { ...closed, description: 'Events on AMQP, for consumers outside Monorail.' },
+        ),
+        webhooks: Type.Object(
+          {
+            attempts: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'Attempts per event and hook before it is given up on (the first included).' }),
+            timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: 'An attempt whose response has not begun by then fails (a receiver that hangs).' }),
+            backoffMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 1000, description: 'Wait before the second attempt; doubled for each further one (with jitter), up to maxBackoffMs. A Retry-After from the receiver is honoured up to that cap.' }),
+            maxBackoffMs: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 60_000, description: 'Longest wait between attempts.' }),
+            concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 1, description: 'POSTs in flight per hook. 1 keeps each hook\'s events in order (a failing event holds the ones behind it while it is retried); more trades order for throughput.' }),
+            queueSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Events waiting per hook; beyond it the oldest are dropped and counted in the hook\'s `dropped`.' }),
+            statusWriteMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'How often, at most, a hook\'s delivery status is written to its document.' }),
+            refreshSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 30, description: 'How often hooks are reloaded from the store, to pick up changes made through other members (0: never).' }),
+          },
+          { ...closed, description: 'Webhook delivery (the hooks API).' },
+        ),
+        stream: Type.Object(
+          {
+            replay: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'Events kept for clients resuming with Last-Event-ID.' }),
+            keepAliveSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 15, description: 'Interval of keep-alive comments on quiet streams.' }),
+            maxClients: Type.Integer({ minimum: 1, maximum: 100_000, default: 256, description: 'Streams open at once; beyond it 429.' }),
+            maxBufferedBytes: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 1_048_576, description: 'Unsent bytes a client may pile up before it is disconnected as too slow (it may resume).' }),
+            retryMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2000, description: 'Reconnection delay browsers are told to use (SSE `retry:`).' }),
+          },
+          { ...closed, description: 'The Server-Sent Events stream (GET /api/2.0/events).' },
+        ),
+      },
+      { ...closed, description: 'Events: heartbeats, AMQP publishing, webhooks and the Server-Sent Events stream.' },
+    ),
+
     log: Type.Object(
       {
         level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'Minimum level written to the log.' }),
