@@ -42,7 +42,8 @@ import { authRoutes, loginRoutes } from './api/auth/auth-routes.ts';
 import { tlsOptions } from './api/auth/tls.ts';
 import { ApiRegistry } from './api/northbound/api-registry.ts';
 import type { NorthboundPorts } from './api/northbound/northbound-ports.ts';
-import { nodeRoutes } from './api/northbound/rest/node-routes.ts';
+import { restRouteDeps, restRoutes } from './api/northbound/rest/rest-routes.ts';
+import { loadStoredDefinitions, storedDefinitionsDir } from './api/northbound/rest/definition-store.ts';
 import { eventStreamRoutes } from './api/events/event-stream-routes.ts';
 import { hookRoutes } from './api/events/hook-routes.ts';
 import { startEventServices } from './events/event-services.ts';
@@ -202,6 +203,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     const loaded = await loadDefinitionFiles(config.workflows.definitionsDir, workflows.library);
     log.info({ dir: config.workflows.definitionsDir, definitions: loaded.length }, 'workflow definitions loaded');
   }
+  // Definitions stored through the API (PUT /workflows/graphs, /workflows/tasks) come last: they replace the others.
+  const stored = await loadStoredDefinitions(storedDefinitionsDir(config.dataDir), workflows.library);
+  if (stored > 0) log.info({ definitions: stored }, 'stored workflow definitions loaded');
   const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) });
   const servers = protocolServers({
     config,
@@ -217,7 +221,16 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     const auth = await openAuth({ documents: store.documents, config, log });
     const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
     const ports: NorthboundPorts = { nodes, lookups, workflows, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
-    northbound.add({ name: 'rest', bases: ['/api/2.0', '/api/current', '/api/common'], routes: [...nodeRoutes(ports), ...authRoutes(auth), ...hookRoutes(ports, eventServices.webhooks), ...eventStreamRoutes(eventServices.stream)] });
+    northbound.add({
+      name: 'rest',
+      bases: ['/api/2.0', '/api/current', '/api/common'],
+      routes: [
+        ...restRoutes(ports, restRouteDeps(ports, box, northbound)),
+        ...authRoutes(auth),
+        ...hookRoutes(ports, eventServices.webhooks),
+        ...eventStreamRoutes(eventServices.stream),
+      ],
+    });
     // RackHD serves login at the root path too.
     northbound.add({ name: 'root', bases: [''], routes: loginRoutes(auth) });
     const app = createApp({

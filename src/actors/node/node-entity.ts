@@ -5,7 +5,7 @@
  */
 import { InvalidTransitionError, NotFoundError, ValidationError, WorkflowConflictError, WorkflowNotActiveError } from '../../errors.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
-import type { ActiveWorkflow, LogDoc, NodeDoc, WorkflowPurpose } from '../../persistence/collections.ts';
+import type { ActiveWorkflow, LogDoc, NodeDoc, Relation, WorkflowPurpose } from '../../persistence/collections.ts';
 import { decideBoot, type BootPolicy } from './boot-policy.ts';
 import type { ProtocolObservation } from './boot-protocol.ts';
 import type { ConductorMessage } from '../conductor/conductor-protocol.ts';
@@ -81,6 +81,18 @@ function applyPatch(node: NodeRecord, patch: NodePatch, at: string): NodeRecord 
   return bootSettings === undefined ? next : { ...next, bootSettings };
 }
 
+/** One relation edited: targets added once each, or removed; a relation left without targets is dropped (RackHD's nodes API). */
+function editRelations(relations: readonly Relation[], edit: { readonly op: 'add' | 'remove'; readonly relationType: string; readonly targets: readonly string[] }): Relation[] {
+  const existing = relations.find((r) => r.relationType === edit.relationType);
+  if (edit.op === 'add') {
+    if (existing === undefined) return [...relations, { relationType: edit.relationType, targets: unique(edit.targets) }];
+    return relations.map((r) => (r === existing ? { ...r, targets: unique([...r.targets, ...edit.targets]) } : r));
+  }
+  if (existing === undefined) return [...relations];
+  const targets = existing.targets.filter((t) => !edit.targets.includes(t));
+  return targets.length === 0 ? relations.filter((r) => r !== existing) : relations.map((r) => (r === existing ? { ...r, targets } : r));
+}
+
 export function applyNodeEvent(state: NodeState, event: NodeEvent): NodeState {
   switch (event.type) {
     case 'node.created':
@@ -91,6 +103,12 @@ export function applyNodeEvent(state: NodeState, event: NodeEvent): NodeState {
       return state.status === 'present'
         ? { status: 'present', node: { ...state.node, tags: unique([...state.node.tags, ...event.tags]), updatedAt: event.at } }
         : state;
+    case 'node.tagsRemoved':
+      return state.status === 'present'
+        ? { status: 'present', node: { ...state.node, tags: state.node.tags.filter((t) => !event.tags.includes(t)), updatedAt: event.at } }
+        : state;
+    case 'node.relationsEdited':
+      return state.status === 'present' ? { status: 'present', node: { ...state.node, relations: editRelations(state.node.relations, event), updatedAt: event.at } } : state;
     case 'node.identifiersAdded':
       return state.status === 'present'
         ? { status: 'present', node: { ...state.node, identifiers: unique([...state.node.identifiers, ...event.identifiers]), updatedAt: event.at } }
@@ -246,6 +264,22 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
           ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
           return;
         }
+        case 'node.removeTags': {
+          if (!command.tags.some((t) => node.tags.includes(t))) {
+            ctx.reply(command.replyTo, node);
+            return;
+          }
+          const next = await ctx.commit([{ type: 'node.tagsRemoved', tags: command.tags, at }]);
+          await project(ctx);
+          ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
+          return;
+        }
+        case 'node.editRelations': {
+          const next = await ctx.commit([{ type: 'node.relationsEdited', op: command.op, relationType: command.relationType, targets: command.targets, at }]);
+          await project(ctx);
+          ctx.reply(command.replyTo, (next as Extract<NodeState, { status: 'present' }>).node);
+          return;
+        }
         case 'node.addIdentifiers': {
           const fresh = command.identifiers.filter((i) => !node.identifiers.includes(i));
           if (fresh.length === 0) {
@@ -316,6 +350,8 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
           return;
         }
         case 'node.delete':
+          // RackHD refuses to remove a node a graph is running on; checked here so no claim can slip in between.
+          if (node.activeWorkflow !== undefined) throw new WorkflowConflictError(ctx.id, node.activeWorkflow.id);
           await ctx.commit([{ type: 'node.deleted', at }]);
           await project(ctx);
           deps.tellConductor({ type: 'node.removed', node });

@@ -47,8 +47,16 @@ export type NodeCommand =
   | { readonly type: 'node.get'; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.update'; readonly patch: NodePatch; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.addTags'; readonly tags: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
+  /** Takes tags off the node (RackHD's DELETE of a node's tag, or of a tag on every node); absent tags are ignored. */
+  | { readonly type: 'node.removeTags'; readonly tags: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
+  /**
+   * Adds targets to (or removes them from) one relation of this node, atomically against other edits of it.
+   * The inverse side lives on the targets and is edited there by the caller (RackHD's relations API).
+   */
+  | { readonly type: 'node.editRelations'; readonly op: 'add' | 'remove'; readonly relationType: string; readonly targets: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.addIdentifiers'; readonly identifiers: readonly string[]; readonly replyTo: ReplyTo<NodeRecord> }
   | { readonly type: 'node.lifecycle'; readonly event: LifecycleEvent; readonly replyTo: ReplyTo<NodeRecord> }
+  /** Refused with RackHD's 400 (WorkflowConflictError) while a workflow holds the node. */
   | { readonly type: 'node.delete'; readonly replyTo: ReplyTo<NodeRecord> }
   /** Takes the node for a workflow; refused with RackHD's 400 when another is active. Idempotent for the same id. */
   | { readonly type: 'node.claimWorkflow'; readonly workflow: Omit<ActiveWorkflow, 'since' | 'boot'>; readonly replyTo: ReplyTo<NodeRecord> }
@@ -65,6 +73,8 @@ export type NodeEvent =
   | { readonly type: 'node.created'; readonly node: NodeRecord }
   | { readonly type: 'node.updated'; readonly patch: NodePatch; readonly at: string }
   | { readonly type: 'node.tagsAdded'; readonly tags: readonly string[]; readonly at: string }
+  | { readonly type: 'node.tagsRemoved'; readonly tags: readonly string[]; readonly at: string }
+  | { readonly type: 'node.relationsEdited'; readonly op: 'add' | 'remove'; readonly relationType: string; readonly targets: readonly string[]; readonly at: string }
   | { readonly type: 'node.identifiersAdded'; readonly identifiers: readonly string[]; readonly at: string }
   | { readonly type: 'node.lifecycleChanged'; readonly cause: LifecycleEvent['type']; readonly to: LifecycleSnapshot; readonly at: string }
   | { readonly type: 'node.deleted'; readonly at: string }
@@ -76,6 +86,8 @@ export const nodeEventTypes: readonly NodeEvent['type'][] = [
   'node.created',
   'node.updated',
   'node.tagsAdded',
+  'node.tagsRemoved',
+  'node.relationsEdited',
   'node.identifiersAdded',
   'node.lifecycleChanged',
   'node.deleted',

@@ -117,6 +117,33 @@ export class DefinitionLibrary {
     return this.graphs.get(name);
   }
 
+  /** Every definition of `kind`, by injectableName. */
+  list<K extends DefinitionKind>(kind: K): DefinitionOf[K][] {
+    return [...this.mapOf(kind).values()].sort((a, b) => a.injectableName.localeCompare(b.injectableName)) as DefinitionOf[K][];
+  }
+
+  /**
+   * Forgets a definition (RackHD's DELETE of a graph or task). A task that a registered graph still names, or
+   * a base task that a task implements, is refused with a ValidationError naming the users, so the library
+   * never holds a graph it could not run.
+   */
+  remove(kind: DefinitionKind, name: string): boolean {
+    const users =
+      kind === 'task'
+        ? [...this.graphs.values()].filter((g) => g.tasks.some((t) => t.taskName === name)).map((g) => g.injectableName)
+        : kind === 'baseTask'
+          ? [...this.tasks.values(), ...[...this.graphs.values()].flatMap((g) => g.tasks.flatMap((t) => (t.taskDefinition === undefined ? [] : [t.taskDefinition])))]
+              .filter((t) => t.implementsTask === name)
+              .map((t) => t.injectableName)
+          : [];
+    if (users.length > 0) reject(`${kindLabel[kind]} ${name}`, [{ path: 'injectableName', message: `${name} is still used by ${users.join(', ')}` }]);
+    return this.mapOf(kind).delete(name);
+  }
+
+  private mapOf(kind: DefinitionKind): Map<string, GraphDefinition | TaskDefinition | BaseTaskDefinition> {
+    return kind === 'graph' ? this.graphs : kind === 'task' ? this.tasks : this.baseTasks;
+  }
+
   task(name: string): TaskDefinition | undefined {
     return this.tasks.get(name);
   }

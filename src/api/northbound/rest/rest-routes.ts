@@ -1,0 +1,67 @@
+/**
+ * Every RackHD 2.0 resource of this directory as one route list, in the order express must see them:
+ * literal paths (`/nodes/tags/{tag}`, `/workflows/graphs`, `/obms/definitions`) before the parameterised
+ * paths that would otherwise take `tags`, `graphs` or `definitions` for an id. Mount the list under
+ * `/api/2.0`, `/api/current` and `/api/common`, ahead of the southbound `/templates/{name}` route.
+ */
+import type { SecretBox } from '../../../secrets/secret-box.ts';
+import type { ApiRoute } from '../api-route.ts';
+import type { NorthboundPorts } from '../northbound-ports.ts';
+import { catalogRoutes } from './catalog-routes.ts';
+import { ensureMatchingGraphs } from './catalog-matching.ts';
+import { configRoutes } from './config-routes.ts';
+import { definitionRoutes } from './definition-routes.ts';
+import { fileDefinitionStore, storedDefinitionsDir, type DefinitionStore } from './definition-store.ts';
+import { fileRoutes } from './file-routes.ts';
+import { FileStore, filesDir } from './file-store.ts';
+import { libraryRoutes } from './library-routes.ts';
+import { lookupRoutes } from './lookup-routes.ts';
+import { nodeRoutes } from './node-routes.ts';
+import { obmRoutes } from './obm-routes.ts';
+import { secretBoxObmSealer, type ObmConfigSealer } from './obm-sealing.ts';
+import { relationRoutes } from './relation-routes.ts';
+import { schemaRoutes, type OpenApiSource } from './schema-routes.ts';
+import { skuRoutes } from './sku-routes.ts';
+import { tagRoutes } from './tag-routes.ts';
+import { workflowRoutes } from './workflow-routes.ts';
+
+export interface RestRouteDeps {
+  /** Seals OBM credentials before they are stored (secretBoxObmSealer on the member's SecretBox). */
+  readonly obmSealer: ObmConfigSealer;
+  /** Keeps definitions put through the API across restarts. */
+  readonly definitions: DefinitionStore;
+  readonly files: FileStore;
+  /** The registry these routes are added to: /openapi.json and /schemas describe all of it. */
+  readonly registry: OpenApiSource;
+  readonly limits?: { readonly maxFileBytes?: number; readonly maxSourceBytes?: number };
+}
+
+/** The production dependencies: the member's SecretBox, `<dataDir>/definitions` and `<dataDir>/files`. */
+export function restRouteDeps(ports: NorthboundPorts, box: SecretBox, registry: OpenApiSource): RestRouteDeps {
+  return {
+    obmSealer: secretBoxObmSealer(box),
+    definitions: fileDefinitionStore(storedDefinitionsDir(ports.config.dataDir)),
+    files: new FileStore(filesDir(ports.config.dataDir), () => ports.documents.collection('files'), ports.now),
+    registry,
+  };
+}
+
+export function restRoutes(ports: NorthboundPorts, deps: RestRouteDeps): ApiRoute[] {
+  // SKU and tag changes re-match nodes with these graphs (RackHD's Graph.GenerateSku / Graph.GenerateTags).
+  ensureMatchingGraphs(ports.workflows.library);
+  return [
+    ...tagRoutes(ports),
+    ...definitionRoutes(ports, deps.definitions),
+    ...workflowRoutes(ports),
+    ...nodeRoutes(ports, deps.obmSealer),
+    ...catalogRoutes(ports),
+    ...obmRoutes(ports, deps.obmSealer),
+    ...relationRoutes(ports),
+    ...lookupRoutes(ports),
+    ...skuRoutes(ports),
+    ...libraryRoutes(ports, deps.limits?.maxSourceBytes === undefined ? {} : { maxSourceBytes: deps.limits.maxSourceBytes }),
+    ...fileRoutes(ports, deps.files, deps.limits?.maxFileBytes === undefined ? {} : { maxFileBytes: deps.limits.maxFileBytes }),
+    ...configRoutes(ports),
+    ...schemaRoutes(deps.registry),
+  ];
+}
