@@ -47,6 +47,8 @@ import { loadStoredDefinitions, storedDefinitionsDir } from './api/northbound/re
 import { eventStreamRoutes } from './api/events/event-stream-routes.ts';
 import { hookRoutes } from './api/events/hook-routes.ts';
 import { startEventServices } from './events/event-services.ts';
+import { EventDelivery } from './api/redfish/events/event-delivery.ts';
+import { redfishApi } from './api/redfish/redfish-routes.ts';
 import { monorailVersion } from './version.ts';
 import { buildMicrokernelImage } from './microkernel/microkernel-image.ts';
 import { createObmServiceFactory } from './obm/obm-service-factory.ts';
@@ -69,7 +71,7 @@ export interface Monorail {
   readonly directory: NodeDirectory;
   readonly workflows: WorkflowEngine;
   /** The HTTP application and its northbound routes and accounts, when HTTP is enabled. */
-  readonly api?: { readonly app: Express; readonly registry: ApiRegistry; readonly auth: Auth };
+  readonly api?: { readonly app: Express; readonly registry: ApiRegistry; readonly auth: Auth; readonly redfishDelivery: EventDelivery };
   readonly servers: readonly ProtocolServer[];
   stop(): Promise<void>;
 }
@@ -162,6 +164,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     version: monorailVersion,
   });
   let api: Monorail['api'];
+  let redfishDelivery: EventDelivery | undefined;
   const profiles = new ProfileLibrary(store.documents.collection('profiles'));
   const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   const workflows = new WorkflowEngine({
@@ -233,8 +236,23 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     });
     // RackHD serves login at the root path too.
     northbound.add({ name: 'root', bases: [''], routes: loginRoutes(auth) });
+    redfishDelivery = new EventDelivery({
+      subscriptions: docs.collection('subscriptions'),
+      sealer,
+      log: log.child({ component: 'redfish-events' }),
+      retryAttempts: config.redfish.eventRetryAttempts,
+      retryIntervalMs: config.redfish.eventRetryIntervalMs,
+    });
+    redfishDelivery.start(events);
+    const redfish = redfishApi(
+      ports,
+      { users: auth.users, roles: auth.roles, sessions: auth.sessions, logins: auth.logins, delivery: redfishDelivery, version: monorailVersion, sessionTimeoutSeconds: config.auth.sessionTtlSeconds },
+      { authenticator: auth.authenticator, log: log.child({ component: 'redfish' }) },
+    );
+    for (const group of redfish.groups) northbound.add(group);
     const app = createApp({
       northbound,
+      redfish: redfish.http,
       directory,
       profiles,
       log: log.child({ component: 'http' }),
@@ -246,7 +264,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       microkernelDir: () => microkernel.dir,
       syslogTarget: config.syslog.enabled && config.microkernel.syslog && config.boot.serverAddress !== null ? `${config.boot.serverAddress}:${config.syslog.port}` : null,
     });
-    api = { app, registry: northbound, auth };
+    api = { app, registry: northbound, auth, redfishDelivery };
     const tls = tlsOptions(config.http.tls);
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port, ...(tls === undefined ? {} : { tls }) }));
   }
@@ -267,6 +285,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   } catch (e) {
     // A server that cannot bind (port taken, no permission) stops start-up with its own message.
     await eventServices.stop();
+    await redfishDelivery?.stop();
     for (const server of servers) await server.stop().catch(() => undefined);
     microkernel.abort.abort();
     workflows.close();
@@ -294,6 +313,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       stopped = true;
       // Open event streams would hold the HTTP server open, and webhook status must be written before the store closes.
       await eventServices.stop();
+      await redfishDelivery?.stop();
       // Stop accepting packets before the actors they would reach go away.
       for (const server of [...servers].reverse()) await server.stop();
       microkernel.abort.abort();

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { NodeDirectory } from '../protocols/node-directory.ts';
 import { errorHandler } from './error-handler.ts';
 import type { ApiRegistry } from './northbound/api-registry.ts';
+import type { RedfishHttp } from './redfish/redfish-http.ts';
 import type { ProfileLibrary } from './southbound/profile-library.ts';
 import { baseUrlOf, profilesRoute } from './southbound/profiles-route.ts';
 import { mountMicrokernelRoutes, type AgentScriptContext, type MicrokernelGateway } from './southbound/microkernel-routes.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly decisionTimeoutMs: number;
   /** The northbound REST and Redfish routes (authenticated), mounted ahead of the southbound ones. */
   readonly northbound?: ApiRegistry;
+  /** Redfish's own HTTP rules around its routes (headers checked first, Redfish error bodies, 404/405 with Allow). */
+  readonly redfish?: RedfishHttp;
   /** The microkernel protocol and notifications, when a workflow engine runs. */
   readonly microkernel?: { readonly gateway: MicrokernelGateway; readonly agentScript: (ctx: AgentScriptContext) => Promise<string> };
   /** The directory holding the built microkernel (vmlinuz, initrd.gz) once it is ready. */
@@ -39,7 +42,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Before the southbound routes: `/api/2.0/templates/metadata` is a northbound list, not a template named "metadata".
+  if (deps.redfish !== undefined) app.use('/redfish', deps.redfish.before);
   deps.northbound?.mount(app);
+  if (deps.redfish !== undefined) app.use('/redfish', deps.redfish.notFound);
   const profiles = profilesRoute({
     directory: deps.directory,
     library: deps.profiles,
@@ -85,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res) => {
     res.status(404).json({ message: `no route for ${req.method} ${req.path}`, status: 404 });
   });
+  if (deps.redfish !== undefined) app.use(deps.redfish.errors);
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -310,6 +310,14 @@ export const ConfigSchema = Type.Object(
       { ...closed, description: 'Events: heartbeats, AMQP publishing, webhooks and the Server-Sent Events stream.' },
     ),
 
+    redfish: Type.Object(
+      {
+        eventRetryAttempts: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'EventService.DeliveryRetryAttempts: retries after a failed event POST to a subscriber.' }),
+        eventRetryIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000, description: 'EventService.DeliveryRetryIntervalSeconds (in ms): the first wait between attempts, doubled after each.' }),
+      },
+      { ...closed, description: 'The Redfish service.' },
+    ),
+
     log: Type.Object(
       {
         level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'Minimum level written to the log.' }),

@@ -86,10 +86,48 @@ export class ApiRegistry {
     for (const group of this.groups) {
       for (const r of group.routes) {
         const handler = this.handlerFor(r);
-        const json = express.json({ limit: r.maxBodyBytes ?? DEFAULT_BODY_LIMIT, strict: false, type: () => true });
+        const parse = express.json({ limit: r.maxBodyBytes ?? DEFAULT_BODY_LIMIT, strict: false, type: () => true });
+        // Credentials first: an anonymous caller learns it must authenticate (401) before anything about its
+        // body. RackHD also accepts `auth_token` inside a JSON body, so a body route without credentials in its
+        // headers or query looks again once the body is parsed — and a body that cannot be parsed is then a 401.
+        const authorize: RequestHandler = async (req, res, next) => {
+          const found = await this.authenticate(r.access, req, res, r.body !== undefined);
+          res.locals['principal'] = found.principal;
+          res.locals['deferredAuth'] = found.deferred;
+          next();
+        };
+        const body: RequestHandler = (req, res, next) => {
+          const deferred = res.locals['deferredAuth'] === true;
+          const fail = (e: unknown): void => {
+            if (deferred) {
+              challenge(res);
+              next(new UnauthorizedError());
+            } else next(e);
+          };
+          try {
+            requireJson(req, res, () => {
+              parse(req, res, (e?: unknown) => {
+                if (e !== undefined) {
+                  fail(e);
+                  return;
+                }
+                if (!deferred) {
+                  next();
+                  return;
+                }
+                this.authenticate(r.access, req, res, false).then((found) => {
+                  res.locals['principal'] = found.principal;
+                  next();
+                }, next);
+              });
+            });
+          } catch (e) {
+            fail(e);
+          }
+        };
         for (const base of group.bases) {
           const path = `${base}${toExpressPath(r.path)}`;
-          const pipeline: RequestHandler[] = r.body === undefined ? [handler] : [requireJson, json, handler];
+          const pipeline: RequestHandler[] = r.body === undefined ? [authorize, handler] : [authorize, body, handler];
           app[r.method](path, ...pipeline);
         }
       }
@@ -103,7 +141,7 @@ export class ApiRegistry {
       ...(r.body === undefined ? {} : { body: this.strictAjv.compile(r.body) }),
     };
     return async (req: Request, res: Response) => {
-      const principal = await this.authorize(r.access, req, res);
+      const principal = res.locals['principal'] as Principal | undefined;
       const params: Record<string, unknown> = { ...req.params };
       // Express 5 makes req.query a getter; validate a copy so coercion and defaults stick.
       const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
@@ -120,22 +158,28 @@ export class ApiRegistry {
     };
   }
 
-  private async authorize(access: Access, req: Request, res: Response): Promise<Principal | undefined> {
+  /**
+   * The caller, checked against `access`. With `mayDefer`, a request without credentials on a non-public
+   * route is let through as `deferred` (its body may carry RackHD's `auth_token`); it is checked again after
+   * the body is parsed.
+   */
+  private async authenticate(access: Access, req: Request, res: Response, mayDefer: boolean): Promise<{ principal: Principal | undefined; deferred: boolean }> {
     let principal: Principal | undefined;
     try {
       principal = await this.o.authenticator.authenticate(req);
     } catch (e) {
-      if (access === 'public' && e instanceof UnauthorizedError) return undefined;
+      if (access === 'public' && e instanceof UnauthorizedError) return { principal: undefined, deferred: false };
       if (e instanceof UnauthorizedError) challenge(res);
       throw e;
     }
-    if (access === 'public') return principal;
+    if (access === 'public') return { principal, deferred: false };
     if (principal === undefined) {
+      if (mayDefer) return { principal: undefined, deferred: true };
       challenge(res);
       throw new UnauthorizedError();
     }
     if (roleRank[principal.role] < roleRank[access]) throw new ForbiddenError(access, principal.role);
-    return principal;
+    return { principal, deferred: false };
   }
 
   /** The OpenAPI 3 document of every route, built from the same declarations that are mounted. */
