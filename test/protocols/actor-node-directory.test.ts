@@ -52,6 +52,25 @@ describe('actor node directory', () => {
     expect(after.lifecycle).toMatchObject({ state: 'failed', reason: 'Graph.Discovery cancelled' });
   });
 
+  it('rediscovers a node whose inventory failed the next time it boots, not one whose provisioning failed', async () => {
+    const { monorail } = await start();
+    const { nodeId } = await monorail.directory.resolveMac('52:54:00:aa:00:23');
+    await monorail.directory.bootDecision(nodeId, pxe, 1000);
+    await monorail.workflows.cancelActive(nodeId, 'the microkernel never came up');
+    for (let i = 0; i < 50 && (await monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await monorail.nodes.ask(nodeId, { type: 'node.get' })).lifecycle).toMatchObject({ state: 'failed', previous: 'inventorying' });
+    expect(await monorail.directory.bootDecision(nodeId, pxe, 1000)).toMatchObject({ kind: 'boot', profile: 'microkernel.ipxe' });
+    expect((await monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow?.graphName).toBe('Graph.Discovery');
+
+    const other = '5f00000000000000000000a4';
+    await monorail.nodes.ask(other, { type: 'node.create', spec: { identifiers: ['52:54:00:aa:00:24'] } });
+    await monorail.nodes.ask(other, { type: 'node.lifecycle', event: { type: 'discovery.started' } });
+    await monorail.nodes.ask(other, { type: 'node.lifecycle', event: { type: 'inventory.completed' } });
+    await monorail.nodes.ask(other, { type: 'node.lifecycle', event: { type: 'provisioning.started' } });
+    await monorail.nodes.ask(other, { type: 'node.lifecycle', event: { type: 'provisioning.failed', reason: 'installer crashed' } });
+    expect(await monorail.directory.bootDecision(other, pxe, 1000)).toMatchObject({ kind: 'local' });
+  });
+
   it('boots an idle node from disk and honours bootSettings', async () => {
     const { monorail } = await start();
     const nodeId = '5f00000000000000000000a3';

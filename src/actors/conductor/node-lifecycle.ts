@@ -59,8 +59,12 @@ const to = (state: LifecycleState, actions: readonly LifecycleAction[] = [], rea
   actions,
 });
 
-const failedWith = (reason: string): TransitionResult =>
-  to('failed', [{ type: 'publish', event: 'node.failed' }, { type: 'alert', severity: 'warning', message: reason }], reason);
+/** A failure remembers what failed (`previous`), so a failed inventory can be retried on the next boot. */
+const failedWith = (reason: string, from: LifecycleState): TransitionResult => ({
+  ok: true,
+  next: { state: 'failed', previous: from, reason },
+  actions: [{ type: 'publish', event: 'node.failed' }, { type: 'alert', severity: 'warning', message: reason }],
+});
 
 export function transition(current: LifecycleSnapshot, event: LifecycleEvent): TransitionResult {
   const refuse: TransitionResult = { ok: false, state: current.state, event: event.type };
@@ -71,19 +75,19 @@ export function transition(current: LifecycleSnapshot, event: LifecycleEvent): T
     case 'inventory.completed':
       return s === 'inventorying' ? to('available', [{ type: 'publish', event: 'node.discovered' }]) : refuse;
     case 'inventory.failed':
-      return s === 'inventorying' ? failedWith(event.reason) : refuse;
+      return s === 'inventorying' ? failedWith(event.reason, s) : refuse;
     case 'provisioning.started':
       return s === 'available' || s === 'provisioned' ? to('provisioning') : refuse;
     case 'provisioning.completed':
       return s === 'provisioning' ? to('provisioned', [{ type: 'publish', event: 'node.provisioned' }]) : refuse;
     case 'provisioning.failed':
-      return s === 'provisioning' ? failedWith(event.reason) : refuse;
+      return s === 'provisioning' ? failedWith(event.reason, s) : refuse;
     case 'decommission.started':
       return s === 'available' || s === 'provisioned' || s === 'failed' ? to('decommissioning') : refuse;
     case 'decommission.completed':
       return s === 'decommissioning' ? to('discovered', [{ type: 'publish', event: 'node.decommissioned' }]) : refuse;
     case 'decommission.failed':
-      return s === 'decommissioning' ? failedWith(event.reason) : refuse;
+      return s === 'decommissioning' ? failedWith(event.reason, s) : refuse;
     case 'maintenance.entered':
       return s === 'maintenance'
         ? refuse

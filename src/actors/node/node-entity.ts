@@ -208,7 +208,11 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
   /** The claim first contact makes, when it should start discovery (RackHD's on-http profiles path, rackhd.md §3.3). */
   const startsDiscovery = (node: NodeRecord, firmware: string, at: string): ActiveWorkflow | undefined => {
     if (deps.startWorkflow === undefined || deps.discoveryGraph === undefined || deps.newWorkflowId === undefined) return undefined;
-    if (deps.bootPolicy.unknownNodes !== 'discover' || node.activeWorkflow !== undefined || node.lifecycle.state !== 'discovered') return undefined;
+    // A node nothing has inventoried, or whose inventory failed (the microkernel never came up, say): RackHD
+    // rediscovers undiscovered nodes whenever they boot.
+    const lifecycle = node.lifecycle;
+    const undiscovered = lifecycle.state === 'discovered' || (lifecycle.state === 'failed' && lifecycle.previous === 'inventorying');
+    if (deps.bootPolicy.unknownNodes !== 'discover' || node.activeWorkflow !== undefined || !undiscovered) return undefined;
     // The microkernel's own DHCP must not start a second discovery of the machine it is inventorying.
     if (firmware === 'microkernel') return undefined;
     // The claim carries the discovery profile from the start, so the very first answer boots the microkernel

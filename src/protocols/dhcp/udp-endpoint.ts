@@ -18,7 +18,9 @@ export interface UdpEndpoint {
 export type DatagramHandler = (packet: Buffer, source: Destination) => void;
 
 export function bindUdp(host: string, port: number, name: string, log: Logger, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
-  const socket = dgram.createSocket({ type: 'udp4' });
+  // A PXE storm (a rack powered on at once) arrives faster than one event-loop turn drains it; the kernel's
+  // default ~208 KB receive buffer dropped ~1,500 datagrams of 1,000 machines in the virtual rack.
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   let open = false;
   return new Promise<UdpEndpoint>((resolve, reject) => {
     const onBindError = (e: Error): void => {

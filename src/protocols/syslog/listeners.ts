@@ -51,8 +51,8 @@ function codeOf(e: unknown): string | undefined {
 function bindUdp(candidate: Candidate, port: number): Promise<dgram.Socket> {
   // IPV6_V6ONLY exists only on IPv6 sockets; setting it on an IPv4 one makes bind fail with EINVAL.
   const socket = net.isIPv6(candidate.host)
-    ? dgram.createSocket({ type: 'udp6', ipv6Only: !candidate.dualStack })
-    : dgram.createSocket({ type: 'udp4' });
+    ? dgram.createSocket({ type: 'udp6', ipv6Only: !candidate.dualStack, recvBufferSize: 4 * 1024 * 1024 })
+    : dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => {
       try {

@@ -386,7 +386,8 @@ export class TftpServer implements ProtocolServer {
 
 function bindSocket(address: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4' });
+    // Room for a burst of RRQs and ACKs while the event loop is busy (see the DHCP endpoint's note).
+    const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', recvBufferSize: 1024 * 1024 });
     const onError = (e: Error): void => {
       socket.close();
       reject(new Error(`tftp cannot bind ${address}:${port}: ${e.message}`, { cause: e }));

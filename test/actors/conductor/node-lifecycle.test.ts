@@ -87,7 +87,7 @@ describe('node lifecycle transition', () => {
     const done = transition({ state: 'inventorying' }, { type: 'inventory.completed' });
     expect(done.ok && done.actions).toEqual([{ type: 'publish', event: 'node.discovered' }]);
     const failed = transition({ state: 'provisioning' }, { type: 'provisioning.failed', reason: 'PXE timeout' });
-    expect(failed.ok && failed.next).toEqual({ state: 'failed', reason: 'PXE timeout' });
+    expect(failed.ok && failed.next).toEqual({ state: 'failed', previous: 'provisioning', reason: 'PXE timeout' });
     expect(failed.ok && failed.actions).toContainEqual({ type: 'alert', severity: 'warning', message: 'PXE timeout' });
   });
 });

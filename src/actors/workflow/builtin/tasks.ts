@@ -42,7 +42,9 @@ export const builtinTasks: readonly TaskDefinition[] = [
     friendlyName: 'Bootstrap microkernel',
     injectableName: 'Task.Linux.Bootstrap.Microkernel',
     implementsTask: 'Task.Base.Linux.Bootstrap',
-    options: { profile: 'microkernel.ipxe' },
+    // A machine that never reaches the microkernel (no PXE, a dead NIC) must not hold its node for ever: after
+    // 20 minutes discovery fails, and the node is rediscovered the next time it boots.
+    options: { profile: 'microkernel.ipxe', _taskTimeout: 20 * 60 * 1000 },
     properties: { os: { linux: { distribution: 'debian' } } },
   },
   ...catalogCommands.map(
