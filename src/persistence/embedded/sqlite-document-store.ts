@@ -61,6 +61,8 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
   readonly #getDoc: BetterSqlite3.Statement<[string], DocRow>;
   // Candidate queries take their parameters as a list, so one code path can run (or explain) any of them.
   readonly #scan: BetterSqlite3.Statement<string[], DocRow>;
+  readonly #countAll: BetterSqlite3.Statement<[], { n: number }>;
+  readonly #page: BetterSqlite3.Statement<[number, number], DocRow>;
   readonly #byIds: BetterSqlite3.Statement<string[], DocRow>;
   readonly #byIndex: BetterSqlite3.Statement<string[], DocRow>;
   readonly #countIndexRows: BetterSqlite3.Statement<[string, string, number], { n: number }>;
@@ -80,6 +82,8 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
     // Candidates come in id order, which is also the result order when no sort is asked for, so an
     // unsorted page can stop reading as soon as it is full.
     this.#scan = db.prepare(`SELECT id, doc FROM ${t.docs} ORDER BY id`);
+    this.#countAll = db.prepare(`SELECT COUNT(*) AS n FROM ${t.docs}`);
+    this.#page = db.prepare(`SELECT id, doc FROM ${t.docs} ORDER BY id LIMIT ? OFFSET ?`);
     this.#byIds = db.prepare(`SELECT id, doc FROM ${t.docs} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`);
     this.#byIndex = db.prepare(`
       SELECT d.id, d.doc FROM ${t.docs} d WHERE d.id IN (
@@ -109,6 +113,8 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
   }
 
   async count(filter: Filter): Promise<number> {
+    // Counting a whole collection (a list's X-Total-Count) must not decode every document.
+    if (Object.keys(filter).length === 0) return this.#countAll.get()?.n ?? 0;
     const query = compileFilter<T>(filter);
     let count = 0;
     for (const row of this.#candidates(filter)) if (query.test(this.#decode(row))) count++;
@@ -179,6 +185,10 @@ export class SqliteCollection<T extends Document> implements DocumentCollection<
     const limit = integerOption(options.limit, 'limit') ?? Infinity;
     if (limit <= 0) return [];
     const sort = options.sort !== undefined && Object.keys(options.sort).length > 0 ? options.sort : undefined;
+    // A page of a whole collection in id order: SQLite skips the rows, nothing is decoded that is not returned.
+    if (sort === undefined && Object.keys(filter).length === 0) {
+      return this.#page.all(Number.isFinite(limit) ? limit : -1, skip).map((row) => this.#decode(row));
+    }
 
     const matches: T[] = [];
     // Without a sort the candidates already arrive in result order (id ascending): stop once the page is full.

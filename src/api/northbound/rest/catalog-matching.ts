@@ -43,7 +43,7 @@ export async function rematchAll(ports: NorthboundPorts, graphName: string): Pro
   const candidates: string[] = [];
   const pageSize = 500;
   for (let skip = 0; ; skip += pageSize) {
-    const page = await nodes.find({}, { skip, limit: pageSize, sort: { createdAt: 1 } });
+    const page = await nodes.find({}, { skip, limit: pageSize });
     for (const n of page) if ((await catalogs.count({ node: n.id })) > 0) candidates.push(n.id);
     if (page.length < pageSize) break;
   }

@@ -51,7 +51,7 @@ export function chassisRoutes(ports: NorthboundPorts, sensors?: ChassisSensors):
       async handler({ req }) {
         const page = pageParams(req);
         const filter = { type: { $in: [...SYSTEM_NODE_TYPES] } };
-        const [items, total] = await Promise.all([nodes.find(filter, { skip: page.skip, limit: page.top, sort: { createdAt: 1 } }), nodes.count(filter)]);
+        const [items, total] = await Promise.all([nodes.find(filter, { skip: page.skip, limit: page.top }), nodes.count(filter)]);
         const next = page.skip + page.top;
         return { status: 200, body: collection(chassisCollectionPath, 'ChassisCollection', 'Chassis Collection', { members: items.map((n) => chassisPath(n.id)), total, top: page.top, ...(next < total ? { nextSkip: next } : {}) }) };
       },

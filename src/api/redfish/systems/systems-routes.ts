@@ -103,7 +103,7 @@ export function systemsRoutes(ports: NorthboundPorts): ApiRoute[] {
       async handler({ req }) {
         const page = pageParams(req);
         const filter = { type: { $in: [...SYSTEM_NODE_TYPES] } };
-        const [items, total] = await Promise.all([nodes.find(filter, { skip: page.skip, limit: page.top, sort: { createdAt: 1 } }), nodes.count(filter)]);
+        const [items, total] = await Promise.all([nodes.find(filter, { skip: page.skip, limit: page.top }), nodes.count(filter)]);
         const next = page.skip + page.top;
         return {
           status: 200,
