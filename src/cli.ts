@@ -100,6 +100,11 @@ function wholeNumber(name: string, text: string, min: number, max: number): numb
   return n;
 }
 
+/**
+ * `monorail sim`. Its exit code is what scripts and the README demo check, so every way out says it
+ * explicitly: 0 every machine discovered, 1 a machine failed or the rack could not start, 2 bad arguments,
+ * 130 interrupted (a second Ctrl-C exits at once and may leave the data directory behind).
+ */
 async function sim(options: SimOptions): Promise<void> {
   const machines = wholeNumber('machines', options.machines, 1, MAX_MACHINES);
   const seed = wholeNumber('seed', options.seed, 0, 2 ** 32 - 1);

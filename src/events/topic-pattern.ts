@@ -34,10 +34,10 @@ export function topicMatcher(pattern: string): (routingKey: string) => boolean {
     for (const w of words) {
       const next = new Array<boolean>(key.length + 1).fill(false);
       if (w === '#') {
-        let any = false;
+        let reached = false;
         for (let j = 0; j <= key.length; j++) {
-          any ||= matched[j] === true;
-          next[j] = any;
+          reached ||= matched[j] === true;
+          next[j] = reached;
         }
       } else {
         for (let j = 1; j <= key.length; j++) next[j] = matched[j - 1] === true && (w === '*' || w === key[j - 1]);

@@ -125,11 +125,11 @@ export function schedule(tasks: readonly PlannedTask[], runs: Readonly<Record<st
       return dep === undefined ? false : waitMet(statusOf(runs, dep), wanted);
     };
     const all = t.waitOn.all.map(([label, wanted]) => verdict(label, wanted));
-    const any = t.waitOn.anyOf.map(([label, wanted]) => verdict(label, wanted));
+    const anyOfVerdicts = t.waitOn.anyOf.map(([label, wanted]) => verdict(label, wanted));
     const allMet = all.every((v) => v === true);
     const allBroken = all.some((v) => v === false);
-    const anyMet = any.length === 0 || any.some((v) => v === true);
-    const anyBroken = any.length > 0 && any.every((v) => v === false);
+    const anyMet = anyOfVerdicts.length === 0 || anyOfVerdicts.some((v) => v === true);
+    const anyBroken = anyOfVerdicts.length > 0 && anyOfVerdicts.every((v) => v === false);
     if (allBroken || anyBroken) unreachable.push(t);
     else if (allMet && anyMet) ready.push(t);
   }

@@ -457,12 +457,12 @@ export function networkInterfaces(c: ReadonlyMap<string, unknown>): NicInfo[] {
   const out: NicInfo[] = [];
   const used = new Set<string>();
   for (const [name, { link, addr }] of byName) {
-    const any = link ?? addr;
-    const linkType = own(any, 'link_type');
+    const entry = link ?? addr;
+    const linkType = own(entry, 'link_type');
     if (linkType !== undefined && linkType !== 'ether') continue; // loopback, tunnels, bridges' internals
-    const flags = own(any, 'flags');
+    const flags = own(entry, 'flags');
     const flagList = Array.isArray(flags) ? flags.filter((f): f is string => typeof f === 'string') : [];
-    const mac = text(any, 'address');
+    const mac = text(entry, 'address');
     const operstate = text(link, 'operstate') ?? text(addr, 'operstate');
     const info = hw.get(name);
     const addrInfo = own(addr, 'addr_info');
@@ -471,14 +471,14 @@ export function networkInterfaces(c: ReadonlyMap<string, unknown>): NicInfo[] {
       list
         .filter((a) => own(a, 'family') === family && typeof own(a, 'local') === 'string' && (count(own(a, 'prefixlen')) ?? 999) <= (family === 'inet' ? 32 : 128))
         .map((a) => ({ address: String(own(a, 'local')), prefixLength: Number(own(a, 'prefixlen')) }));
-    const mtu = own(any, 'mtu');
+    const mtu = own(entry, 'mtu');
     out.push({
       id: unique(used, idFrom(name, `NIC${out.length}`)),
       ...strip({
         mac: mac !== undefined && MAC.test(mac) ? mac.toLowerCase() : undefined,
         permanentMac: info?.serial !== undefined && MAC.test(info.serial) ? info.serial.toLowerCase() : undefined,
         mtu: count(mtu),
-        up: any === undefined ? undefined : flagList.includes('UP'),
+        up: entry === undefined ? undefined : flagList.includes('UP'),
         linkUp: operstate === 'UP' ? true : operstate === 'DOWN' ? false : flagList.includes('LOWER_UP') ? true : undefined,
         speedMbps: info?.speedMbps,
         product: info?.product,
