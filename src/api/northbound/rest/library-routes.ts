@@ -4,7 +4,8 @@
  * `/profiles`), stored per scope (`global`, or a SKU id that overrides it). Sources are uploaded as raw text
  * (`text/plain`, `application/octet-stream` or curl's default form type), UTF-8, up to the library's limit.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../../../errors.ts';
 import type { ProfileDoc, TemplateDoc } from '../../../persistence/collections.ts';
@@ -53,6 +54,9 @@ export function libraryRoutes(ports: NorthboundPorts, limits: { readonly maxSour
       return doc;
     };
     const list = pagedQuery({ scope: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), name: Type.Optional(Type.String({ maxLength: 255 })) });
+    // RackHD serves the same metadata list at /library and /metadata.
+    const listMetadata = ({ query: q, req }: { readonly query: Static<typeof list>; readonly req: Request }) =>
+      pagedList(collection(), definedFields({ scope: q.scope, name: q.name }), q, req, (d) => metadata(kind, d), { name: 1, scope: 1 });
     return [
       route({
         method: 'get',
@@ -62,7 +66,7 @@ export function libraryRoutes(ports: NorthboundPorts, limits: { readonly maxSour
         access: 'ReadOnly',
         query: list,
         responses: { 200: { description: 'Metadata', schema: Type.Array(AnyObject) } },
-        handler: ({ query: q, req }) => pagedList(collection(), definedFields({ scope: q.scope, name: q.name }), q, req, (d) => metadata(kind, d), { name: 1, scope: 1 }),
+        handler: listMetadata,
       }),
       route({
         method: 'get',
@@ -119,7 +123,7 @@ export function libraryRoutes(ports: NorthboundPorts, limits: { readonly maxSour
         access: 'ReadOnly',
         query: list,
         responses: { 200: { description: 'Metadata', schema: Type.Array(AnyObject) } },
-        handler: ({ query: q, req }) => pagedList(collection(), definedFields({ scope: q.scope, name: q.name }), q, req, (d) => metadata(kind, d), { name: 1, scope: 1 }),
+        handler: listMetadata,
       }),
       route({
         method: 'get',
