@@ -1,0 +1,108 @@
+/**
+ * One event as an RFC 5424 syslog message (section numbers below are RFC 5424's):
+ *
+ *   SYSLOG-MSG = HEADER SP STRUCTURED-DATA [SP MSG]                                  §6
+ *   HEADER     = PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID  §6.2
+ *
+ * PRI is facility × 8 + severity (§6.2.1), VERSION 1 (§6.2.2), TIMESTAMP the event's own time in RFC 3339
+ * form with "T" and "Z" upper-case and at most six fraction digits (§6.2.3). HOSTNAME, APP-NAME, PROCID
+ * and MSGID are PRINTUSASCII of at most 255, 48, 128 and 32 characters, "-" when empty (§6.2.4–§6.2.7).
+ * STRUCTURED-DATA carries the event's fields in one SD-ELEMENT under the configured SD-ID (§6.3.1,
+ * §6.3.2: private ids are name@enterprise-number) and the IANA-registered `origin` element naming the
+ * software (§7.2). PARAM-VALUEs escape '"', '\' and ']' with a backslash (§6.3.3). MSG is UTF-8 and so
+ * starts with the BOM (§6.4); it is what a person reading the log wants: the event in a line, then its data
+ * as JSON. A message longer than the limit loses the end of its MSG, cut at a character boundary.
+ */
+import type { DomainEvent, Severity } from '../actors/events/event-bus.ts';
+
+export interface SyslogFormatOptions {
+  readonly facility: number;
+  readonly hostname: string;
+  readonly appName: string;
+  readonly procId: string;
+  readonly structuredDataId: string;
+  readonly maxMessageBytes: number;
+  /** Software name for the `origin` element (§7.2.3, at most 48 characters). */
+  readonly software: string;
+}
+
+/** §6.2.1 severities: 2 Critical, 4 Warning, 6 Informational. */
+const severityCode: Record<Severity, number> = { critical: 2, warning: 4, information: 6 };
+
+const NILVALUE = '-';
+const BOM = '\uFEFF';
+/** PARAM-VALUEs are bounded so the header and structured data always leave room for MSG. */
+const maxParamValue = 255;
+
+/** `text` as 1*max PRINTUSASCII (%d33-126), anything else replaced by "_", or the NILVALUE when empty (§6.2.4–§6.2.7). */
+export function headerField(text: string, max: number): string {
+  const printable = text.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
+  return printable.length === 0 ? NILVALUE : printable;
+}
+
+/** §6.3.3: inside PARAM-VALUE, '"', '\' and ']' MUST be escaped with a backslash. */
+export function escapeParamValue(value: string): string {
+  return value.replace(/["\\\]]/g, (c) => `\\${c}`);
+}
+
+/** §6.3.3 SD-PARAM: PARAM-NAME "=" %d34 PARAM-VALUE %d34. */
+function param(name: string, value: string): string {
+  return `${name}="${escapeParamValue(truncateChars(value, maxParamValue))}"`;
+}
+
+function truncateChars(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max);
+}
+
+/** §6.2.3 TIMESTAMP from the event's createdAt (toISOString: upper-case T and Z, three fraction digits); now when unusable. */
+function timestampOf(createdAt: string, now: () => Date): string {
+  const t = Date.parse(createdAt);
+  return (Number.isNaN(t) ? now() : new Date(t)).toISOString();
+}
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `bytes`, never splitting a character. */
+export function fitUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  const buf = Buffer.from(text).subarray(0, Math.max(0, bytes));
+  // Drop a trailing partial sequence: back up over continuation bytes (10xxxxxx) to the lead byte.
+  let end = buf.length;
+  let i = end - 1;
+  while (i >= 0 && ((buf[i] ?? 0) & 0xc0) === 0x80) i--;
+  if (i >= 0) {
+    const lead = buf[i] ?? 0;
+    const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (end - i < need) end = i;
+  }
+  return buf.subarray(0, end).toString('utf8');
+}
+
+export function formatSyslogMessage(event: DomainEvent, deliveryId: string, options: SyslogFormatOptions, now: () => Date = () => new Date()): Buffer {
+  const pri = `<${options.facility * 8 + severityCode[event.severity]}>`;
+  const header = [
+    `${pri}1`,
+    timestampOf(event.createdAt, now),
+    headerField(options.hostname, 255),
+    headerField(options.appName, 48),
+    headerField(options.procId, 128),
+    headerField(`${event.type}.${event.action}`, 32),
+  ].join(' ');
+  const eventParams = [
+    param('type', event.type),
+    param('action', event.action),
+    param('severity', event.severity),
+    param('typeId', event.typeId),
+    ...(event.nodeId === undefined ? [] : [param('nodeId', event.nodeId)]),
+    param('deliveryId', deliveryId),
+  ];
+  const sd = `[${options.structuredDataId} ${eventParams.join(' ')}][origin ${param('software', truncateChars(options.software, 48))}]`;
+  let data: string;
+  try {
+    data = JSON.stringify(event.data);
+  } catch {
+    data = '{}';
+  }
+  const summary = `${event.type}.${event.action} ${event.severity} typeId=${event.typeId}${event.nodeId === undefined ? '' : ` nodeId=${event.nodeId}`} ${data}`;
+  const head = `${header} ${sd} `;
+  const room = options.maxMessageBytes - Buffer.byteLength(head) - Buffer.byteLength(BOM);
+  return Buffer.from(`${head}${BOM}${fitUtf8(summary, room)}`);
+}
