@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'ASK_TIMEOUT'
   | 'ENTITY_UNAVAILABLE'
+  | 'DUPLICATE_DELIVERY'
   | 'ENTITY_RECOVERY_FAILED'
   | 'ENTITY_HANDLER_FAILED'
   | 'PERSIST_FAILED'
@@ -36,6 +37,8 @@ const httpStatusOf: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   ASK_TIMEOUT: 503,
   ENTITY_UNAVAILABLE: 503,
+  // A redelivered request whose effect is already durable: its reply was lost with the member that handled it.
+  DUPLICATE_DELIVERY: 409,
   ENTITY_RECOVERY_FAILED: 500,
   ENTITY_HANDLER_FAILED: 500,
   PERSIST_FAILED: 503,
@@ -67,6 +70,7 @@ const httpStatusOf: Record<ErrorCode, number> = {
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ASK_TIMEOUT',
   'ENTITY_UNAVAILABLE',
+  'DUPLICATE_DELIVERY',
   'PERSIST_FAILED',
   'JOURNAL_CONFLICT',
 ]);
@@ -124,6 +128,12 @@ export class AskTimeoutError extends MonorailError {
 export class EntityUnavailableError extends MonorailError {
   constructor(target: string, reason: string) {
     super('ENTITY_UNAVAILABLE', `${target} is unavailable: ${reason}`, { target, reason });
+  }
+}
+
+export class DuplicateDeliveryError extends MonorailError {
+  constructor(target: string, messageType: string, messageId: string) {
+    super('DUPLICATE_DELIVERY', `${target}: ${messageType} (message ${messageId}) was already applied; ask again for the current state`, { target, messageType, messageId });
   }
 }
 

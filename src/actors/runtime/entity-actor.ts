@@ -13,7 +13,7 @@
  * - a recovery failure (unreadable record, unknown event type, a throwing `apply`) marks the entity
  *   broken with an error naming it; queued requests are answered with that error.
  */
-import { EntityHandlerError, JournalCorruptError, MonorailError, PersistFailedError } from '../../errors.ts';
+import { DuplicateDeliveryError, EntityHandlerError, JournalCorruptError, MonorailError, PersistFailedError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock } from './clock.ts';
@@ -22,16 +22,39 @@ import type { JournalBatch, PendingBatch, SnapshotData } from './journal-engine.
 import { spawnPersistentActor, stopActor, type NactPersistentContext, type NactRef, type NactSupervisionContext } from './nact.ts';
 import type { Reply, ReplyTo } from './reply.ts';
 
+/**
+ * A command that arrived over the cluster transport: its message id, for de-duplication, and how to settle
+ * it with the broker. `handled` acknowledges it (its events are durable, or it was answered with an error);
+ * `requeue` gives it back so that it is delivered again, here or on the shard's next owner.
+ */
+export interface InboundReceipt {
+  readonly messageId: string;
+  /** The broker may have delivered it before (AMQP 0-9-1 `redelivered`): the journal is checked for its id. */
+  readonly redelivered: boolean;
+  settle(outcome: 'handled' | 'requeue'): void;
+}
+
+/** A command waiting for an incarnation, with its receipt when it came over the transport. */
+export interface Queued<C> {
+  readonly command: C;
+  readonly receipt?: InboundReceipt;
+}
+
 /** What the router sends an incarnation. */
-export type EntityEnvelope<C> = { readonly kind: 'command'; readonly command: C } | { readonly kind: 'passivate' };
+export type EntityEnvelope<C> = { readonly kind: 'command'; readonly command: C; readonly receipt?: InboundReceipt } | { readonly kind: 'passivate' };
 
 /** How an incarnation reports its end to the router that owns it. */
 export interface IncarnationHooks<C> {
   passivated(id: string, incarnation: number): void;
-  crashed(id: string, incarnation: number, error: MonorailError, queued: C[]): void;
-  recoveryFailed(id: string, incarnation: number, error: unknown, queued: C[]): void;
+  crashed(id: string, incarnation: number, error: MonorailError, queued: Queued<C>[]): void;
+  recoveryFailed(id: string, incarnation: number, error: unknown, queued: Queued<C>[]): void;
   staleRequestDropped(id: string, incarnation: number, command: C): void;
 }
+
+/** Journal tag naming the transport message whose command produced a record. */
+const messageTag = (messageId: string): string => `msg:${messageId}`;
+/** How many recent message ids an incarnation remembers, and how far back a redelivery is looked up. */
+const RECENT_MESSAGES = 64;
 
 /**
  * What every incarnation of one entity kind shares. Built once per router, so that an incarnation holds
@@ -55,7 +78,16 @@ interface Incarnate<S> {
   readonly sequenceNumber: number;
   readonly state: S;
   readonly sinceSnapshot: number;
+  /** Ids of the transport messages behind the latest records (replayed ones and this incarnation's). */
+  readonly messageIds: readonly string[];
 }
+
+const remember = (ids: readonly string[], tags: readonly string[]): readonly string[] => {
+  const fresh = tags.filter((t) => t.startsWith('msg:')).map((t) => t.slice(4));
+  if (fresh.length === 0) return ids;
+  const all = [...ids, ...fresh];
+  return all.length > RECENT_MESSAGES ? all.slice(all.length - RECENT_MESSAGES) : all;
+};
 
 /**
  * Thrown inside the actor function when this incarnation's memory can no longer be trusted to match its
@@ -79,12 +111,14 @@ export const persistenceKeyOf = (kind: string, id: string): string => `${kind}:$
 export function replyAddressOf(command: unknown): ReplyTo<unknown> | undefined {
   if (typeof command !== 'object' || command === null || !('replyTo' in command)) return undefined;
   const r = command.replyTo;
-  return typeof r === 'object' && r !== null && (r as { kind?: unknown }).kind === 'local' ? (r as ReplyTo<unknown>) : undefined;
+  if (typeof r !== 'object' || r === null) return undefined;
+  const kind = (r as { kind?: unknown }).kind;
+  return kind === 'local' || kind === 'remote' ? (r as ReplyTo<unknown>) : undefined;
 }
 
 const decodeSnapshot = <S>(data: unknown): Incarnate<S> => {
   const s = data as SnapshotData;
-  return { sequenceNumber: s.sequenceNumber, state: s.state as S, sinceSnapshot: 0 };
+  return { sequenceNumber: s.sequenceNumber, state: s.state as S, sinceSnapshot: 0, messageIds: [] };
 };
 
 class EntityIncarnation<S, C extends Message, E extends Message> {
@@ -105,19 +139,27 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
 
   async receive(current: Incarnate<S>, msg: unknown, ctx: NactPersistentContext): Promise<Incarnate<S>> {
     if (ctx.recovering) {
-      const { sequenceNumber, events } = this.decodeBatch(msg);
+      const { sequenceNumber, events, tags } = this.decodeBatch(msg);
       let state = current.state;
       try {
         for (const e of events) state = this.k.behavior.apply(state, e);
       } catch (e) {
         throw new JournalCorruptError(this.key, sequenceNumber, `applying it failed: ${e instanceof Error ? e.message : String(e)}`);
       }
-      return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1 };
+      return { sequenceNumber, state, sinceSnapshot: current.sinceSnapshot + 1, messageIds: remember(current.messageIds, tags) };
     }
     const envelope = msg as EntityEnvelope<C>;
     switch (envelope.kind) {
-      case 'command':
-        return this.handleCommand(current, envelope.command, ctx);
+      case 'command': {
+        const { receipt } = envelope;
+        if (receipt === undefined) return this.handleCommand(current, envelope.command, ctx, undefined);
+        let settled: 'handled' | 'requeue' = 'handled';
+        try {
+          return await this.handleCommand(current, envelope.command, ctx, receipt, (outcome) => (settled = outcome));
+        } finally {
+          receipt.settle(settled);
+        }
+      }
       case 'passivate': {
         const saved = await this.snapshot(current);
         stopActor(ctx.self);
@@ -130,13 +172,13 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
   onCrash(error: unknown, sctx: NactSupervisionContext): symbol {
     const queued = sctx.mailbox
       .map((m) => m.message as EntityEnvelope<C>)
-      .flatMap((m) => (m.kind === 'command' ? [m.command] : []));
+      .flatMap((m): Queued<C>[] => (m.kind === 'command' ? [m.receipt === undefined ? { command: m.command } : { command: m.command, receipt: m.receipt }] : []));
     if (error instanceof PersistFailure) this.k.hooks.crashed(this.id, this.incarnation, error.error, queued);
     else this.k.hooks.recoveryFailed(this.id, this.incarnation, error, queued);
     return sctx.stop;
   }
 
-  private decodeBatch(data: unknown): { sequenceNumber: number; events: E[] } {
+  private decodeBatch(data: unknown): { sequenceNumber: number; events: E[]; tags: readonly string[] } {
     const batch = data as JournalBatch;
     const payload = batch.payload;
     if (!Array.isArray(payload)) throw new JournalCorruptError(this.key, batch.sequenceNumber, 'payload is not an array of events');
@@ -147,10 +189,29 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
         throw new JournalCorruptError(this.key, batch.sequenceNumber, `unknown event type "${type}" for ${this.k.behavior.kind}`);
       }
     }
-    return { sequenceNumber: batch.sequenceNumber, events: payload as E[] };
+    return { sequenceNumber: batch.sequenceNumber, events: payload as E[], tags: batch.tags ?? [] };
   }
 
-  private async handleCommand(current0: Incarnate<S>, command: C, ctx: NactPersistentContext): Promise<Incarnate<S>> {
+  /**
+   * Whether the transport message behind a command was already applied: a member that persisted it and
+   * died before acknowledging leaves it to be delivered again. Remembered ids cover this incarnation and
+   * the records replayed at recovery; a redelivery is also looked up in the journal's latest records,
+   * which a snapshot may have hidden from replay.
+   */
+  private async alreadyApplied(current: Incarnate<S>, receipt: InboundReceipt): Promise<boolean> {
+    if (current.messageIds.includes(receipt.messageId)) return true;
+    if (!receipt.redelivered || current.sequenceNumber === 0) return false;
+    const recent = await this.k.journal.read(this.key, Math.max(0, current.sequenceNumber - RECENT_MESSAGES));
+    return recent.some((r) => r.tags.includes(messageTag(receipt.messageId)));
+  }
+
+  private async handleCommand(
+    current0: Incarnate<S>,
+    command: C,
+    ctx: NactPersistentContext,
+    receipt: InboundReceipt | undefined,
+    settleAs: (outcome: 'handled' | 'requeue') => void = () => undefined,
+  ): Promise<Incarnate<S>> {
     const { behavior, clock } = this.k;
     const key = this.key;
     let current = current0;
@@ -161,6 +222,12 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
       this.k.hooks.staleRequestDropped(this.id, this.incarnation, command);
       return current;
     }
+    if (receipt !== undefined && (await this.alreadyApplied(current, receipt))) {
+      this.log().warn({ command: command.type, messageId: receipt.messageId }, 'duplicate delivery ignored: its events are already in the journal');
+      if (requester) this.k.deliver(requester, { ok: false, error: new DuplicateDeliveryError(key, command.type, receipt.messageId) });
+      return current;
+    }
+    const tags = receipt === undefined ? [] : [messageTag(receipt.messageId)];
     const replied = new Set<number>();
     const send = (to: ReplyTo<unknown>, reply: Reply<unknown>): void => {
       if (replied.has(to.id)) return;
@@ -186,7 +253,7 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
         if (events.length === 0) return current.state;
         const batch: PendingBatch = { eventType: events.map((e) => e.type).join('+'), payload: events };
         try {
-          await ctx.persist(batch);
+          await ctx.persist(batch, tags);
         } catch (e) {
           // A typed journal error (a conflict with another writer) reaches the requester as it is.
           throw (poisoned = new PersistFailure(e instanceof MonorailError ? e : new PersistFailedError(key, command.type, e)));
@@ -198,7 +265,7 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
           // The record is durable but memory did not follow it: only a replay from the journal is trustworthy.
           throw (poisoned = new PersistFailure(new EntityHandlerError(key, command.type, e)));
         }
-        current = { sequenceNumber: current.sequenceNumber + 1, state, sinceSnapshot: current.sinceSnapshot + 1 };
+        current = { sequenceNumber: current.sequenceNumber + 1, state, sinceSnapshot: current.sinceSnapshot + 1, messageIds: remember(current.messageIds, tags) };
         return state;
       },
       reply: (to, value) => send(to as ReplyTo<unknown>, { ok: true, value }),
@@ -213,7 +280,11 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
       const failure = e instanceof PersistFailure ? e : poisoned;
       if (failure) {
         if (requester) send(requester, { ok: false, error: failure.error });
-        else this.log().error({ err: failure.error, command: command.type }, 'a told command was lost: its events could not be persisted');
+        else if (receipt !== undefined) {
+          // The broker still holds it: delivered again, it gets another chance on a fresh incarnation.
+          settleAs('requeue');
+          this.log().warn({ err: failure.error, command: command.type }, 'a told command could not be persisted; given back to the broker');
+        } else this.log().error({ err: failure.error, command: command.type }, 'a told command was lost: its events could not be persisted');
         throw failure;
       }
       const error = e instanceof MonorailError ? e : new EntityHandlerError(key, command.type, e);
@@ -245,7 +316,7 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
 export function spawnEntity<S, C extends Message, E extends Message>(k: EntityKindRuntime<S, C, E>, id: string, incarnation: number): NactRef {
   const inc = new EntityIncarnation(k, id, incarnation);
   return spawnPersistentActor<Incarnate<S>>(k.parent, (state, msg, ctx) => inc.receive(state, msg, ctx), inc.key, actorNameOf(k.behavior.kind, id, incarnation), {
-    initialState: { sequenceNumber: 0, state: k.behavior.initialState(id), sinceSnapshot: 0 },
+    initialState: { sequenceNumber: 0, state: k.behavior.initialState(id), sinceSnapshot: 0, messageIds: [] },
     onCrash: (_msg, error, sctx) => inc.onCrash(error, sctx),
     snapshotDecoder: decodeSnapshot<S>,
   });

@@ -24,3 +24,24 @@ export interface EntityRouter<C extends Message> {
   tell(id: string, command: C): void;
   ask<T extends RequestType<C>>(id: string, request: RequestBody<C, T>, timeoutMs?: number): Promise<ReplyOf<RequestFor<C, T>>>;
 }
+
+/** What a member's router for one kind reports, whatever the transport. */
+export interface EntityRouterStats {
+  active: number;
+  passivating: number;
+  broken: number;
+  spawned: number;
+  passivated: number;
+  restarted: number;
+  recoveryFailures: number;
+  staleRequestsDropped: number;
+  droppedTells: number;
+}
+
+/** A router that also hosts incarnations on this member: what the composition and status logs use. */
+export interface HostedEntityRouter<C extends Message> extends EntityRouter<C> {
+  stats(): EntityRouterStats;
+  /** Ids of the entities with a live incarnation on this member. */
+  activeIds(): string[];
+  passivateIdle(): number;
+}

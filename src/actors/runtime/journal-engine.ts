@@ -15,6 +15,8 @@ export interface JournalBatch {
   readonly sequenceNumber: number;
   readonly eventType: string;
   readonly payload: unknown;
+  /** The record's tags (the transport message id behind it, when there was one). */
+  readonly tags?: readonly string[];
 }
 
 /** What a persistent entity hands to `ctx.persist`. */
@@ -39,7 +41,7 @@ export class JournalPersistenceEngine implements NactPersistenceEngine {
         const records = await journal.read(persistenceKey, offset);
         let acc = initial;
         records.forEach((r, index) => {
-          const data: JournalBatch = { sequenceNumber: r.sequenceNumber, eventType: r.eventType, payload: r.payload };
+          const data: JournalBatch = { sequenceNumber: r.sequenceNumber, eventType: r.eventType, payload: r.payload, tags: r.tags };
           acc = reducer(
             acc,
             { data, sequenceNumber: r.sequenceNumber, key: r.persistenceKey, createdAt: r.createdAt, isDeleted: false, tags: r.tags },

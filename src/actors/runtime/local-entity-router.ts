@@ -12,8 +12,8 @@ import type { Logger } from '../../logging/logger.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { EntityBehavior, Message } from './entity.ts';
-import { persistenceKeyOf, replyAddressOf, spawnEntity, type EntityEnvelope, type EntityKindRuntime } from './entity-actor.ts';
-import type { EntityRef, EntityRouter, RequestBody, RequestFor, RequestType } from './entity-router.ts';
+import { persistenceKeyOf, replyAddressOf, spawnEntity, type EntityEnvelope, type EntityKindRuntime, type InboundReceipt, type Queued } from './entity-actor.ts';
+import type { EntityRef, EntityRouterStats, HostedEntityRouter, RequestBody, RequestFor, RequestType } from './entity-router.ts';
 import { dispatchTo, type NactRef } from './nact.ts';
 import type { ReplyOf, ReplyRegistry } from './reply.ts';
 
@@ -43,22 +43,12 @@ export type EntityFault =
 
 type Entry<C> =
   | { status: 'active'; incarnation: number; ref: NactRef; lastActive: number }
-  | { status: 'passivating'; incarnation: number; buffer: C[] }
+  | { status: 'passivating'; incarnation: number; buffer: Queued<C>[] }
   | { status: 'broken'; error: MonorailError; retryAt: number };
 
-export interface EntityRouterStats {
-  active: number;
-  passivating: number;
-  broken: number;
-  spawned: number;
-  passivated: number;
-  restarted: number;
-  recoveryFailures: number;
-  staleRequestsDropped: number;
-  droppedTells: number;
-}
+export type { EntityRouterStats } from './entity-router.ts';
 
-export class LocalEntityRouter<S, C extends Message, E extends Message> implements EntityRouter<C> {
+export class LocalEntityRouter<S, C extends Message, E extends Message> implements HostedEntityRouter<C> {
   readonly kind: string;
   private readonly entries = new Map<string, Entry<C>>();
   private incarnations = 0;
@@ -108,29 +98,41 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
   }
 
   tell(id: string, command: C): void {
+    this.enqueue(id, { command });
+  }
+
+  /**
+   * A command that came over the cluster transport: handled like a tell, and its receipt settled once the
+   * command's events are durable (or it was refused), so the broker acknowledges only what is safe.
+   */
+  deliver(id: string, command: C, receipt: InboundReceipt): void {
+    this.enqueue(id, { command, receipt });
+  }
+
+  private enqueue(id: string, queued: Queued<C>): void {
     if (this.stopped) {
-      this.refuse(id, command, new SystemStoppedError(`${this.kind} ${id}`));
+      this.refuse(id, queued, new SystemStoppedError(`${this.kind} ${id}`));
       return;
     }
     const entry = this.entries.get(id);
     const now = this.o.clock.now();
     if (!entry) {
-      this.spawn(id, [command]);
+      this.spawn(id, [queued]);
       return;
     }
     switch (entry.status) {
       case 'active':
         entry.lastActive = now;
-        dispatchTo(entry.ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+        dispatchTo(entry.ref, { kind: 'command', ...queued } satisfies EntityEnvelope<C>);
         // A message for an entity that was not active when the drain began: handle it, then passivate.
         if (this.draining) this.passivate(id, entry);
         return;
       case 'passivating':
-        entry.buffer.push(command);
+        entry.buffer.push(queued);
         return;
       case 'broken':
-        if (now < entry.retryAt) this.refuse(id, command, entry.error);
-        else this.spawn(id, [command]);
+        if (now < entry.retryAt) this.refuse(id, queued, entry.error);
+        else this.spawn(id, [queued]);
         return;
     }
   }
@@ -182,6 +184,35 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     });
   }
 
+  /**
+   * Passivates the entities `select` picks (a shard being handed to another member) and resolves when
+   * every one of them has snapshotted and stopped, or after `timeoutMs` with the stragglers logged. The
+   * caller stops routing their messages here first, so none is spawned again meanwhile.
+   */
+  async passivateWhere(select: (id: string) => boolean, timeoutMs = 10_000): Promise<void> {
+    for (const [id, entry] of this.entries) if (entry.status === 'active' && select(id)) this.passivate(id, entry);
+    const remaining = (): string[] => [...this.entries].filter(([id, e]) => e.status !== 'broken' && select(id)).map(([id]) => id);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiters.delete(check);
+        const stuck = remaining();
+        this.o.log.warn({ entity: this.kind, stuck: stuck.slice(0, 20), count: stuck.length }, 'hand-off timed out; entities abandoned unsnapshotted');
+        resolve();
+      }, timeoutMs);
+      const check = (): void => {
+        if (remaining().length === 0) {
+          clearTimeout(timer);
+          this.drainWaiters.delete(check);
+          resolve();
+        }
+      };
+      this.drainWaiters.add(check);
+      check();
+    });
+    // Broken entries of the shard are forgotten: the next owner tries recovery itself.
+    for (const [id, e] of [...this.entries]) if (e.status === 'broken' && select(id)) this.entries.delete(id);
+  }
+
   async stop(timeoutMs?: number): Promise<void> {
     await this.drain(timeoutMs);
     this.stopped = true;
@@ -210,7 +241,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     dispatchTo(entry.ref, { kind: 'passivate' } satisfies EntityEnvelope<C>);
   }
 
-  private spawn(id: string, commands: readonly C[]): void {
+  private spawn(id: string, commands: readonly Queued<C>[]): void {
     const incarnation = ++this.incarnations;
     let ref: NactRef;
     try {
@@ -225,7 +256,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.counters.spawned++;
     const entry = { status: 'active' as const, incarnation, ref, lastActive: this.o.clock.now() };
     this.entries.set(id, entry);
-    for (const command of commands) dispatchTo(ref, { kind: 'command', command } satisfies EntityEnvelope<C>);
+    for (const queued of commands) dispatchTo(ref, { kind: 'command', ...queued } satisfies EntityEnvelope<C>);
     if (this.draining) this.passivate(id, entry);
   }
 
@@ -239,13 +270,13 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.counters.passivated++;
     this.entries.delete(id);
     if (entry.buffer.length > 0) {
-      if (this.stopped) for (const command of entry.buffer) this.refuse(id, command, new SystemStoppedError(`${this.kind} ${id}`));
+      if (this.stopped) for (const queued of entry.buffer) this.refuse(id, queued, new SystemStoppedError(`${this.kind} ${id}`));
       else this.spawn(id, entry.buffer);
     }
     this.notifyDrain();
   }
 
-  private onCrashed(id: string, incarnation: number, error: MonorailError, queued: C[], log: Logger): void {
+  private onCrashed(id: string, incarnation: number, error: MonorailError, queued: Queued<C>[], log: Logger): void {
     const entry = this.entries.get(id);
     if (!entry || entry.status === 'broken' || entry.incarnation !== incarnation) return;
     this.counters.restarted++;
@@ -257,7 +288,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.o.onFault?.({ type: 'restarted', kind: this.kind, id, error });
   }
 
-  private onRecoveryFailed(id: string, incarnation: number, cause: unknown, queued: C[], log: Logger): void {
+  private onRecoveryFailed(id: string, incarnation: number, cause: unknown, queued: Queued<C>[], log: Logger): void {
     const entry = this.entries.get(id);
     if (!entry || entry.status === 'broken' || entry.incarnation !== incarnation) return;
     this.counters.recoveryFailures++;
@@ -275,8 +306,14 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     this.o.onFault?.({ type: corrupt ? 'broken' : 'unavailable', kind: this.kind, id, error });
   }
 
-  private refuse(id: string, command: C, error: MonorailError): void {
+  private refuse(id: string, { command, receipt }: Queued<C>, error: MonorailError): void {
     const to = replyAddressOf(command);
+    // A stopping member has not handled it: the broker gives it to the shard's next owner.
+    if (receipt !== undefined && error instanceof SystemStoppedError) {
+      receipt.settle('requeue');
+      return;
+    }
+    receipt?.settle('handled');
     if (to) {
       this.o.replies.deliver(to, { ok: false, error });
       return;

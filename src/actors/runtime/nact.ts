@@ -4,6 +4,7 @@
  * type an engine's event stream as a synchronous array. Rather than spread casts around, this module
  * declares the surface Monorail relies on, as measured against nact's lib/*.js, and casts once.
  */
+import { createRequire } from 'node:module';
 import * as nactModule from 'nact';
 
 /** An opaque actor reference. */
@@ -105,3 +106,50 @@ export const spawnActor: NactApi['spawn'] = (parent, f, name, props) => nact.spa
 export const spawnPersistentActor: NactApi['spawnPersistent'] = (parent, f, key, name, props) => nact.spawnPersistent(parent, f, key, name, props);
 export const dispatchTo = (ref: NactRef, msg: unknown): void => nact.dispatch(ref, msg);
 export const stopActor = (ref: NactRef): void => nact.stop(ref);
+
+/** Messages waiting under one child of the root: the child's own mailbox and those of its children. */
+export interface NactMailboxDepth {
+  /** The child's name (an entity kind's region is `${kind}-region`). */
+  readonly name: string;
+  /** Actors counted: the child and its children. */
+  readonly actors: number;
+  /** Messages queued in all their mailboxes. */
+  readonly queued: number;
+  /** The longest single mailbox among them. */
+  readonly deepest: number;
+}
+
+/** nact's internal actor tree as lib/actor.js and lib/system.js build it (7.6.2): children by name, a denque mailbox. */
+interface NactInternalActor {
+  readonly children: ReadonlyMap<string, NactInternalActor>;
+  readonly mailbox?: { readonly length: number };
+}
+interface NactSystemMap {
+  find(systemName: string, reference: unknown): NactInternalActor | undefined;
+}
+// nact has no public way to read a mailbox's length; lib/system-map.js is where it keeps its systems.
+const nactSystems = createRequire(import.meta.url)('nact/lib/system-map.js') as NactSystemMap;
+
+/**
+ * Mailbox depths under each child of the system `root` (metrics): read from nact's internals, walking two
+ * levels (supervisor, then the entities it supervises), which is where Monorail spawns actors. O(actors).
+ */
+export function mailboxDepths(root: NactRef): NactMailboxDepth[] {
+  const name = (root as unknown as { readonly system?: { readonly name?: string } }).system?.name;
+  const system = name === undefined ? undefined : nactSystems.find(name, root);
+  if (system === undefined) return [];
+  const depths: NactMailboxDepth[] = [];
+  for (const [childName, child] of system.children) {
+    let actors = 1;
+    let queued = child.mailbox?.length ?? 0;
+    let deepest = queued;
+    for (const grandchild of child.children.values()) {
+      const n = grandchild.mailbox?.length ?? 0;
+      actors++;
+      queued += n;
+      if (n > deepest) deepest = n;
+    }
+    depths.push({ name: childName, actors, queued, deepest });
+  }
+  return depths;
+}

@@ -7,14 +7,26 @@
 import { AskTimeoutError, MonorailError, type ErrorWire } from '../../errors.ts';
 import type { Clock } from './clock.ts';
 
-/** The phantom `R` ties the address to the type of the reply it accepts. */
-export interface ReplyTo<R> {
-  readonly kind: 'local';
-  readonly id: number;
-  readonly deadline: number;
-  /** Never set; carries the reply type. */
-  readonly __reply?: (r: R) => void;
+/**
+ * The phantom `R` ties the address to the type of the reply it accepts. A `local` address is answered in
+ * this process; a `remote` one names the reply endpoint (a member's reply queue) it must travel to, so a
+ * request can be handled on whichever member owns the entity. The deadline is wall-clock time (members
+ * on several hosts need synchronised clocks, as any lease-based cluster does).
+ */
+export type ReplyTo<R> =
+  | { readonly kind: 'local'; readonly id: number; readonly deadline: number; readonly __reply?: (r: R) => void }
+  | { readonly kind: 'remote'; readonly endpoint: string; readonly id: number; readonly deadline: number; readonly __reply?: (r: R) => void };
+
+/** How replies reach other members: the cluster transport implements it. */
+export interface ReplyEndpoint {
+  /** This member's endpoint name, written into the addresses it creates. */
+  readonly name: string;
+  /** Sends a reply to another member's endpoint; must not throw (failures are the asker's timeout). */
+  sendReply(endpoint: string, id: number, reply: WireReply): void;
 }
+
+/** A reply as it crosses processes: errors in their wire form. */
+export type WireReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: ErrorWire };
 
 export type Reply<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: MonorailError | ErrorWire };
 
@@ -31,6 +43,8 @@ export interface ReplyStats {
   pending: number;
   timedOut: number;
   late: number;
+  /** Replies sent to other members' endpoints. */
+  sentRemote: number;
 }
 
 /** The in-process side of request/reply: pending asks by id, each with a deadline timer. */
@@ -39,13 +53,21 @@ export class ReplyRegistry {
   private readonly pending = new Map<number, Pending>();
   private timedOut = 0;
   private late = 0;
+  private sentRemote = 0;
+  private endpoint: ReplyEndpoint | undefined;
 
   constructor(private readonly clock: Clock) {}
+
+  /** From now on addresses are remote ones naming this endpoint, and replies to other endpoints go through it. */
+  attach(endpoint: ReplyEndpoint): void {
+    this.endpoint = endpoint;
+  }
 
   /** Creates an address and the promise its reply settles. The promise rejects with `AskTimeoutError`. */
   expect<R>(timeoutMs: number, target: string, messageType: string): { address: ReplyTo<R>; reply: Promise<R> } {
     const id = this.nextId++;
-    const address: ReplyTo<R> = { kind: 'local', id, deadline: this.clock.now() + timeoutMs };
+    const deadline = this.clock.now() + timeoutMs;
+    const address: ReplyTo<R> = this.endpoint === undefined ? { kind: 'local', id, deadline } : { kind: 'remote', endpoint: this.endpoint.name, id, deadline };
     const reply = new Promise<R>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         if (this.pending.delete(id)) {
@@ -59,12 +81,30 @@ export class ReplyRegistry {
   }
 
   deliver<R>(to: ReplyTo<R>, reply: Reply<R>): boolean {
-    const pending = this.pending.get(to.id);
+    if (to.kind === 'remote' && to.endpoint !== this.endpoint?.name) {
+      if (this.endpoint === undefined) {
+        this.late++;
+        return false;
+      }
+      this.sentRemote++;
+      this.endpoint.sendReply(to.endpoint, to.id, toWire(reply));
+      return true;
+    }
+    return this.settle(to.id, reply);
+  }
+
+  /** A reply that arrived from another member for one of this member's asks. */
+  receive(id: number, reply: WireReply): boolean {
+    return this.settle(id, reply);
+  }
+
+  private settle<R>(id: number, reply: Reply<R>): boolean {
+    const pending = this.pending.get(id);
     if (!pending) {
       this.late++;
       return false;
     }
-    this.pending.delete(to.id);
+    this.pending.delete(id);
     pending.timer.cancel();
     if (reply.ok) pending.resolve(reply.value);
     else pending.reject(reply.error instanceof MonorailError ? reply.error : MonorailError.fromJSON(reply.error));
@@ -81,6 +121,12 @@ export class ReplyRegistry {
   }
 
   stats(): ReplyStats {
-    return { pending: this.pending.size, timedOut: this.timedOut, late: this.late };
+    return { pending: this.pending.size, timedOut: this.timedOut, late: this.late, sentRemote: this.sentRemote };
   }
+}
+
+function toWire<R>(reply: Reply<R>): WireReply {
+  if (reply.ok) return reply;
+  const e = reply.error;
+  return { ok: false, error: e instanceof MonorailError ? e.toJSON() : e };
 }
