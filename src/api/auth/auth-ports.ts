@@ -18,19 +18,26 @@ export interface UserView {
   readonly updatedAt: string;
   /** Opaque; changes on every update. Redfish serves it as the account's ETag. */
   readonly version: string;
+  /**
+   * The user must set a new password before doing anything else (Redfish ManagerAccount
+   * PasswordChangeRequired; password-change.ts). Cleared by a new password. Absent means false.
+   */
+  readonly passwordChangeRequired?: boolean;
 }
 
 export interface UserDirectory {
   list(): Promise<UserView[]>;
   get(username: string): Promise<UserView | undefined>;
   /** Rejects with ConflictError when the name is taken, ValidationError for a weak password or unknown role. */
-  create(user: { readonly username: string; readonly password: string; readonly role: string }): Promise<UserView>;
+  create(user: { readonly username: string; readonly password: string; readonly role: string; readonly passwordChangeRequired?: boolean }): Promise<UserView>;
   /**
    * `ifMatch`: the version the caller saw (Redfish If-Match); a mismatch rejects with a PRECONDITION_FAILED
    * (412) error. Rejects with NotFoundError for an unknown user, ConflictError when it would leave no
-   * Administrator. A new password revokes the user's tokens and Redfish sessions.
+   * Administrator. A new password revokes the user's tokens and Redfish sessions and clears
+   * passwordChangeRequired (unless the same change sets it, as an Administrator resetting a password may);
+   * while the flag is set, the new password must differ from the current one.
    */
-  update(username: string, change: { readonly password?: string; readonly role?: string }, ifMatch?: string): Promise<UserView>;
+  update(username: string, change: { readonly password?: string; readonly role?: string; readonly passwordChangeRequired?: boolean }, ifMatch?: string): Promise<UserView>;
   /** Also ends the user's sessions. Rejects with ConflictError for the last Administrator. */
   delete(username: string): Promise<boolean>;
   /**

@@ -7,7 +7,9 @@
  * and the Redfish PrivilegeRegistry (DSP8011) gives ManagerAccount and Role GET to the Login privilege);
  * changing them takes Administrator, except that anyone may change their own password. The first user
  * may be created without credentials from the loopback address while no user exists (RackHD's localhost
- * exception); it is always an Administrator. Passwords and hashes are never part of an answer.
+ * exception); it is always an Administrator. Passwords and hashes are never part of an answer. A user with
+ * `passwordChangeRequired` (set by an Administrator) logs in, and may then only read and PATCH their own
+ * user with a new password (password-change.ts).
  */
 import { Type } from '@sinclair/typebox';
 import { ForbiddenError, isMonorailError, NotFoundError, UnauthorizedError, ValidationError } from '../../errors.ts';
@@ -16,6 +18,7 @@ import { route, type ApiRoute, type Principal } from '../northbound/api-route.ts
 import type { PasswordLogin, RoleDirectory, RoleView, TokenIssuer, UserDirectory, UserView } from './auth-ports.ts';
 import { clientAddress } from './credential-authenticator.ts';
 import { LoginThrottledError } from './login-throttle.ts';
+import { accountUriFor, PasswordChangeRequiredError } from './password-change.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
 import { privilegeNames, roleNamePattern } from './roles.ts';
 
@@ -37,14 +40,18 @@ const RoleName = Type.String({ minLength: 1, maxLength: 64, description: 'Admini
 const Privileges = Type.Array(Type.Union(privilegeNames.map((p) => Type.Literal(p))), { maxItems: privilegeNames.length * 2, uniqueItems: true });
 const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 
-const User = Type.Object({ username: Type.String(), role: Type.String(), privileges: Type.Array(Type.String()) }, { description: 'A user (RackHD 2.0 view); never the password.' });
+const User = Type.Object(
+  { username: Type.String(), role: Type.String(), privileges: Type.Array(Type.String()), passwordChangeRequired: Type.Boolean({ description: 'The user must set a new password before anything else (Monorail; Redfish PasswordChangeRequired).' }) },
+  { description: 'A user (RackHD 2.0 view); never the password.' },
+);
+const MustChange = Type.Boolean({ description: 'Administrator only: the user must set a new password before anything else; a new password clears it.' });
 const Role = Type.Object({ role: Type.String(), privileges: Type.Array(Type.String()) }, { description: 'A role and its privileges.' });
 
-const userView = (u: UserView) => ({ username: u.username, role: u.role, privileges: [...u.privileges] });
+const userView = (u: UserView) => ({ username: u.username, role: u.role, privileges: [...u.privileges], passwordChangeRequired: u.passwordChangeRequired === true });
 const roleView = (r: RoleView) => ({ role: r.name, privileges: [...r.privileges] });
 
 /** `POST /login`, public: mount it under the REST bases and at the root path, where RackHD has it. */
-export function loginRoutes(deps: Pick<AuthRouteDeps, 'tokens' | 'logins'>): ApiRoute[] {
+export function loginRoutes(deps: Pick<AuthRouteDeps, 'tokens' | 'logins'> & { readonly users?: Pick<UserDirectory, 'get'> }): ApiRoute[] {
   return [
     route({
       method: 'post',
@@ -55,7 +62,10 @@ export function loginRoutes(deps: Pick<AuthRouteDeps, 'tokens' | 'logins'>): Api
       maxBodyBytes: SMALL_BODY,
       body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }) }, closed),
       responses: {
-        200: { description: 'The token', schema: Type.Object({ token: Type.String() }) },
+        200: {
+          description: 'The token; with passwordChangeRequired and a message when the user must set a new password first (PATCH /users/<name>), which is all the token is good for until then',
+          schema: Type.Object({ token: Type.String(), passwordChangeRequired: Type.Optional(Type.Literal(true)), message: Type.Optional(Type.String()) }),
+        },
         400: { description: 'Bad body', schema: ErrorBody },
         401: { description: 'Wrong username or password', schema: ErrorBody },
         413: { description: 'Body too large', schema: ErrorBody },
@@ -70,6 +80,10 @@ export function loginRoutes(deps: Pick<AuthRouteDeps, 'tokens' | 'logins'>): Api
           throw e;
         }
         const { token } = await deps.tokens.issue({ ...principal, via: 'token' });
+        if ((await deps.users?.get(principal.username))?.passwordChangeRequired === true) {
+          const uri = accountUriFor(req.originalUrl.split('?')[0] ?? '', principal.username);
+          return { status: 200, body: { token, passwordChangeRequired: true, message: `the password must be changed before anything else: PATCH ${uri} with {"password": …}` }, headers: { 'Cache-Control': 'no-store' } };
+        }
         return { status: 200, body: { token }, headers: { 'Cache-Control': 'no-store' } };
       },
     }),
@@ -102,7 +116,7 @@ function userRoutes(deps: AuthRouteDeps): ApiRoute[] {
       tag: 'users',
       access: 'Administrator',
       maxBodyBytes: SMALL_BODY,
-      body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Password, role: Type.Optional(RoleName) }, closed),
+      body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Password, role: Type.Optional(RoleName), passwordChangeRequired: Type.Optional(MustChange) }, closed),
       responses: {
         201: { description: 'Created', schema: Type.Object({ username: Type.String(), role: Type.String() }) },
         400: { description: 'Bad body, weak password or unknown role', schema: ErrorBody },
@@ -122,7 +136,7 @@ function userRoutes(deps: AuthRouteDeps): ApiRoute[] {
             throw e;
           }
         } else {
-          user = await deps.users.create({ username: body.username, password: body.password, role: body.role ?? 'ReadOnly' });
+          user = await deps.users.create({ username: body.username, password: body.password, role: body.role ?? 'ReadOnly', ...(body.passwordChangeRequired === true ? { passwordChangeRequired: true } : {}) });
         }
         return { status: 201, body: { username: user.username, role: user.role } };
       },
@@ -145,24 +159,32 @@ function userRoutes(deps: AuthRouteDeps): ApiRoute[] {
     route({
       method: 'patch',
       path: '/users/{name}',
-      summary: 'Change a user\'s password or role. Anyone may change their own password; anything else needs Administrator. A new password ends the user\'s tokens and sessions',
+      summary: 'Change a user\'s password, role or passwordChangeRequired. Anyone may change their own password; anything else needs Administrator. A new password ends the user\'s tokens and sessions and clears passwordChangeRequired',
       tag: 'users',
       access: 'ReadOnly',
       params: NameParam,
       maxBodyBytes: SMALL_BODY,
-      body: Type.Object({ password: Type.Optional(Password), role: Type.Optional(RoleName) }, { ...closed, minProperties: 1 }),
+      body: Type.Object({ password: Type.Optional(Password), role: Type.Optional(RoleName), passwordChangeRequired: Type.Optional(MustChange) }, { ...closed, minProperties: 1 }),
       responses: {
         200: { description: 'The user', schema: User },
         400: { description: 'Bad body, weak password or unknown role', schema: ErrorBody },
-        403: { description: 'Not an Administrator, and not only one\'s own password', schema: ErrorBody },
+        403: { description: 'Not an Administrator, and not only one\'s own password; or one\'s password must change and this is not that', schema: ErrorBody },
         404: { description: 'No such user', schema: ErrorBody },
         409: { description: 'It would leave no Administrator', schema: ErrorBody },
       },
-      async handler({ params, body, principal }) {
+      async handler({ params, body, principal, req }) {
         const own = principal !== undefined && principal.username === params.name;
-        const roleChange = body.role !== undefined;
-        if (principal?.role !== 'Administrator' && (!own || roleChange)) throw new ForbiddenError('Administrator', principal?.role ?? 'anonymous');
-        const change = { ...(body.password === undefined ? {} : { password: body.password }), ...(body.role === undefined ? {} : { role: body.role }) };
+        const adminOnly = body.role !== undefined || body.passwordChangeRequired !== undefined;
+        // password-change.ts: a user who must change their password may PATCH only that.
+        if (own && (adminOnly || body.password === undefined) && (await deps.users.get(params.name))?.passwordChangeRequired === true) {
+          throw new PasswordChangeRequiredError(params.name, accountUriFor(req.originalUrl.split('?')[0] ?? '', params.name));
+        }
+        if (principal?.role !== 'Administrator' && (!own || adminOnly)) throw new ForbiddenError('Administrator', principal?.role ?? 'anonymous');
+        const change = {
+          ...(body.password === undefined ? {} : { password: body.password }),
+          ...(body.role === undefined ? {} : { role: body.role }),
+          ...(body.passwordChangeRequired === undefined ? {} : { passwordChangeRequired: body.passwordChangeRequired }),
+        };
         return { status: 200, body: userView(await deps.users.update(params.name, change)) };
       },
     }),

@@ -9,6 +9,9 @@
  * user's tokens stop working and a role change applies at once. `auth_token` is taken out of the query
  * string and body once read, so it reaches neither the route's schemas nor a log line.
  *
+ * A user whose password must change (password-change.ts) is authenticated, then refused (403) everything
+ * but the way to a new password.
+ *
  * RackHD's localhost exception: while no user exists, a request from the loopback address that no proxy
  * forwarded, creating a user, is let through as a bootstrap principal (`isBootstrap`); the route then
  * creates the first Administrator.
@@ -21,6 +24,7 @@ import type { Authenticator } from '../northbound/api-registry.ts';
 import type { Principal } from '../northbound/api-route.ts';
 import type { PasswordLogin } from './auth-ports.ts';
 import { jwtShape, type JwtTokens } from './jwt-tokens.ts';
+import { accountUriFor, allowedWhilePasswordChangeRequired, PasswordChangeRequiredError } from './password-change.ts';
 import { LoginThrottledError } from './login-throttle.ts';
 import type { StoredSessionService } from './session-service.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -84,8 +88,20 @@ export class CredentialAuthenticator implements Authenticator {
     }
     const credential = takeCredential(req);
     if (credential === undefined) return this.localhostException(req);
-    if (credential.kind === 'token') return this.fromToken(credential.token);
-    return this.fromBasic(req, credential.username, credential.password);
+    const principal = credential.kind === 'token' ? await this.fromToken(credential.token) : await this.fromBasic(req, credential.username, credential.password);
+    await this.passwordChangeGate(req, principal);
+    return principal;
+  }
+
+  /** password-change.ts: a user who must change their password gets only the way to a new one. */
+  private async passwordChangeGate(req: Request, principal: Principal): Promise<void> {
+    const user = await this.o.users.accessFor(principal.username);
+    if (user?.passwordChangeRequired !== true) return;
+    const path = req.originalUrl.split('?')[0] ?? '';
+    const ownsSession = async (id: string): Promise<boolean> => (await this.o.sessions.get(id))?.username === principal.username;
+    if (await allowedWhilePasswordChangeRequired(req.method, path, principal.username, ownsSession)) return;
+    this.o.log.info({ username: principal.username, method: req.method, path }, 'request refused: the password must be changed first');
+    throw new PasswordChangeRequiredError(principal.username, accountUriFor(path, principal.username));
   }
 
   private async localhostException(req: Request): Promise<Principal | undefined> {

@@ -28,14 +28,19 @@ export interface UserAccess {
   readonly role: string;
   readonly access: Role | null;
   readonly tokenGeneration: string;
+  /** password-change.ts: only the way to a new password is open. */
+  readonly passwordChangeRequired: boolean;
 }
 
 interface StoredUser extends UserDoc {
   readonly version?: string;
   readonly tokenGeneration?: string;
+  readonly passwordChangeRequired?: boolean;
 }
 
 const opaque = (): string => randomBytes(8).toString('hex');
+
+type NewUser = { readonly username: string; readonly password: string; readonly role: string; readonly passwordChangeRequired?: boolean };
 
 export interface UserDirectoryOptions {
   /** scrypt cost (log2 N) for new hashes. */
@@ -83,6 +88,7 @@ export class StoredUserDirectory implements UserDirectory {
       createdAt: doc.createdAt,
       updatedAt: doc.updatedAt,
       version: doc.version ?? doc.updatedAt,
+      passwordChangeRequired: doc.passwordChangeRequired === true,
     };
   }
 
@@ -101,19 +107,19 @@ export class StoredUserDirectory implements UserDirectory {
     return (await this.users.count({})) === 0;
   }
 
-  async create(user: { readonly username: string; readonly password: string; readonly role: string }): Promise<UserView> {
+  async create(user: NewUser): Promise<UserView> {
     return this.serial(() => this.insert(user));
   }
 
   /** RackHD's localhost exception and auth.initialAdmin: an Administrator, only while no user exists. */
-  async createFirst(user: { readonly username: string; readonly password: string }): Promise<UserView> {
+  async createFirst(user: { readonly username: string; readonly password: string; readonly passwordChangeRequired?: boolean }): Promise<UserView> {
     return this.serial(async () => {
       if (!(await this.isEmpty())) throw new ConflictError('a user already exists: log in as an Administrator to add users');
       return this.insert({ ...user, role: 'Administrator' });
     });
   }
 
-  private async insert(user: { readonly username: string; readonly password: string; readonly role: string }): Promise<UserView> {
+  private async insert(user: NewUser): Promise<UserView> {
     if (!usernameRe.test(user.username)) {
       throw new ValidationError('username must be 1–64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit', [{ path: 'username', message: 'username is invalid' }]);
     }
@@ -129,6 +135,7 @@ export class StoredUserDirectory implements UserDirectory {
       updatedAt: now,
       version: opaque(),
       tokenGeneration: opaque(),
+      ...(user.passwordChangeRequired === true ? { passwordChangeRequired: true } : {}),
     };
     try {
       await this.users.insert(doc);
@@ -137,7 +144,7 @@ export class StoredUserDirectory implements UserDirectory {
       throw e;
     }
     this.cache.delete(user.username);
-    this.o.log.info({ username: doc.username, role: doc.role }, 'user created');
+    this.o.log.info({ username: doc.username, role: doc.role, ...(doc.passwordChangeRequired === true ? { passwordChangeRequired: true } : {}) }, 'user created');
     return this.view(doc, role);
   }
 
@@ -152,7 +159,7 @@ export class StoredUserDirectory implements UserDirectory {
     return this.users.count({ role: { $in: adminRoles } });
   }
 
-  async update(username: string, change: { readonly password?: string; readonly role?: string }, ifMatch?: string): Promise<UserView> {
+  async update(username: string, change: { readonly password?: string; readonly role?: string; readonly passwordChangeRequired?: boolean }, ifMatch?: string): Promise<UserView> {
     return this.serial(async () => {
       const doc = await this.find(username);
       if (doc === undefined) throw new NotFoundError('user', username);
@@ -171,16 +178,23 @@ export class StoredUserDirectory implements UserDirectory {
       }
       if (change.password !== undefined) {
         checkPassword(username, change.password);
+        // DSP0266 §13.3.7: the password must be *changed*; the one that had to go cannot come back as the new one.
+        if (doc.passwordChangeRequired === true && (await verifyPassword(change.password, doc.passwordHash))) {
+          throw new ValidationError('password must differ from the current one', [{ path: 'password', message: 'password is the current password' }]);
+        }
         set['passwordHash'] = await hashPassword(change.password, this.o.hashCost);
         set['tokenGeneration'] = opaque();
+        // ManagerAccount.PasswordChangeRequired: a new password clears the flag.
+        set['passwordChangeRequired'] = false;
       }
+      if (change.passwordChangeRequired !== undefined) set['passwordChangeRequired'] = change.passwordChangeRequired;
       set['updatedAt'] = new Date(this.o.now()).toISOString();
       set['version'] = opaque();
       const updated = await this.users.update(doc.id, { $set: set });
       this.cache.delete(username);
       if (updated === undefined) throw new NotFoundError('user', username);
       if (change.password !== undefined) await this.endSessions(username);
-      this.o.log.info({ username, role: updated.role, passwordChanged: change.password !== undefined }, 'user updated');
+      this.o.log.info({ username, role: updated.role, passwordChanged: change.password !== undefined, passwordChangeRequired: updated.passwordChangeRequired === true }, 'user updated');
       return this.view(updated, role);
     });
   }
@@ -227,7 +241,7 @@ export class StoredUserDirectory implements UserDirectory {
     let entry = this.cache.get(username);
     if (entry === undefined) {
       const doc = await this.find(username);
-      entry = doc === undefined ? null : { username: doc.username, role: doc.role, tokenGeneration: doc.tokenGeneration ?? '' };
+      entry = doc === undefined ? null : { username: doc.username, role: doc.role, tokenGeneration: doc.tokenGeneration ?? '', passwordChangeRequired: doc.passwordChangeRequired === true };
       this.cache.set(username, entry);
     }
     if (entry === null) return undefined;

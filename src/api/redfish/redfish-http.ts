@@ -3,9 +3,9 @@
  *
  * - `before` (mounted at `/redfish` ahead of the routes): `OData-Version: 4.0` and `Cache-Control` on every
  *   response (DSP0266 §8.2), a request `OData-Version` other than 4.0 refused with 412 (§7.1), an `Accept`
- *   that allows no JSON (or XML for `$metadata`) refused with 406, and the query rules of §7.3: unknown
- *   parameters without `$` ignored, `$top`/`$skip` checked (400 for a bad value), every other `$` parameter
- *   501 with QueryParameterUnsupported, a value given to the valueless `only`/`excerpt` 400.
+ *   that allows no JSON (or XML for `$metadata`) refused with 406, and the query rules of §7.3
+ *   (query/query-options.ts: 400 for a value outside a parameter's grammar, 501 for an unsupported `$`
+ *   parameter); the query itself is answered around each GET (query/resource-query.ts).
  * - `notFound` (after the routes): a URI some route serves but not with this method gets 405 with `Allow`;
  *   any other URI 404 ResourceMissingAtURI — after authentication, so a stranger learns nothing (§13).
  * - `errors` (before the general error handler): every error on a Redfish URI as the §8.6 error body.
@@ -13,12 +13,14 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, MonorailError, UnauthorizedError, ValidationError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { PasswordChangeRequiredError } from '../auth/password-change.ts';
 import type { Authenticator } from '../northbound/api-registry.ts';
 import { baseMessage, type RedfishMessage } from './message-registries.ts';
 import { errorBody, fail, RedfishError } from './redfish-error.ts';
+import { parseQueryOptions } from './query/query-options.ts';
 import type { RouteTable } from './route-table.ts';
 
-export const TOP_SKIP_MAX = 1000;
+export { TOP_SKIP_MAX } from './query/query-options.ts';
 const REFUSAL = 'redfishRefusal';
 
 /** A header or query refusal `before` found, for the route to raise once the caller is authenticated. */
@@ -26,8 +28,6 @@ export function refusalOf(res: Response): RedfishError | undefined {
   const r: unknown = res.locals[REFUSAL];
   return r instanceof RedfishError ? r : undefined;
 }
-const SUPPORTED_DOLLAR = new Set(['$top', '$skip']);
-const VALUELESS = new Set(['only', 'excerpt']);
 /** RFC 7235 §4.1; sessions (X-Auth-Token) have no challenge scheme of their own. */
 const CHALLENGE = 'Basic realm="Redfish"';
 
@@ -49,7 +49,7 @@ export function redfishHttp(o: { readonly table: RouteTable; readonly log: Logge
         if (accept !== undefined && !acceptsAny(accept, req.path.endsWith('/$metadata') ? ['application/xml', 'application/json'] : ['application/json'])) {
           throw fail(406, 'HeaderInvalid', ['Accept']);
         }
-        checkQuery(req);
+        parseQueryOptions(req.query);
       } catch (e) {
         // Authentication comes first (DSP0266 §13.2.1, SEC_HEADERS_FIRST): the refusal waits until the route
         // (or notFound) has authenticated the caller; see `refusalOf`.
@@ -62,7 +62,7 @@ export function redfishHttp(o: { readonly table: RouteTable; readonly log: Logge
     notFound: async (req, res) => {
       if (o.authenticator !== undefined) {
         const principal = await o.authenticator.authenticate(req).catch((e: unknown) => {
-          if (e instanceof UnauthorizedError) return undefined;
+          if (e instanceof UnauthorizedError && !(e instanceof PasswordChangeRequiredError)) return undefined;
           throw e;
         });
         const anonymousRoot = req.path === '/' || req.path === '' || /^\/v1\/?$/.test(req.path);
@@ -88,6 +88,8 @@ export function redfishHttp(o: { readonly table: RouteTable; readonly log: Logge
       if (status >= 500) o.log.error({ err, method: req.method, url: req.originalUrl }, 'redfish request failed');
       else o.log.debug({ status, messageIds: messages.map((m) => m.MessageId), method: req.method, url: req.originalUrl }, 'redfish request refused');
       if (res.headersSent) return;
+      // The credentials were right (the registry's challenge came from the error being an UnauthorizedError).
+      if (err instanceof PasswordChangeRequiredError) res.removeHeader('WWW-Authenticate');
       res.setHeader('OData-Version', '4.0');
       res.setHeader('Cache-Control', 'no-cache');
       for (const [k, v] of Object.entries(headers)) {
@@ -123,25 +125,6 @@ export function acceptsAny(header: string, types: readonly string[]): boolean {
   });
 }
 
-/** DSP0266 §7.3: which query parameters this service understands, and what it says about the others. */
-function checkQuery(req: Request): void {
-  const query = req.query as Record<string, unknown>;
-  const keys = Object.keys(query);
-  for (const key of keys) {
-    const value = query[key];
-    if (key.startsWith('$') && !SUPPORTED_DOLLAR.has(key)) throw fail(501, 'QueryParameterUnsupported', [key]);
-    if (SUPPORTED_DOLLAR.has(key)) {
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      const n = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-      if (Number.isNaN(n)) throw fail(400, 'QueryParameterValueTypeError', [text, key]);
-      if (key === '$top' && (n < 1 || n > TOP_SKIP_MAX)) throw fail(400, 'QueryParameterOutOfRange', [text, key, `1-${TOP_SKIP_MAX}`]);
-    }
-    if (VALUELESS.has(key) && value !== '') throw fail(400, 'QueryParameterValueTypeError', [typeof value === 'string' ? value : JSON.stringify(value), key]);
-  }
-  // DSP0266 §7.3.2: `only` stands alone.
-  if (keys.includes('only') && keys.some((k) => k !== 'only' && (k.startsWith('$') || VALUELESS.has(k)))) throw fail(400, 'QueryCombinationInvalid');
-}
-
 interface Translated {
   readonly status: number;
   readonly messages: readonly RedfishMessage[];
@@ -152,6 +135,8 @@ interface Translated {
 export function redfishErrorOf(err: unknown, req: Request): Translated {
   const uri = `${req.baseUrl}${req.path}`;
   if (err instanceof RedfishError) return { status: err.status, messages: err.messages, headers: err.headers };
+  // SEC_PWD_CHANGE_REQ_DISALLOW_ALL_OTHERS: 403 with the Base registry's PasswordChangeRequired message.
+  if (err instanceof PasswordChangeRequiredError) return { status: 403, messages: [baseMessage('PasswordChangeRequired', [err.accountUri])], headers: {} };
   if (err instanceof UnauthorizedError) return { status: 401, messages: [baseMessage('NoValidSession')], headers: { 'WWW-Authenticate': CHALLENGE } };
   if (err instanceof ForbiddenError) return { status: 403, messages: [baseMessage('InsufficientPrivilege')], headers: {} };
   if (err instanceof ValidationError) {

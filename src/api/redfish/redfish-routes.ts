@@ -3,13 +3,18 @@
  * `/redfish/v1`) and `redfishVersionRoutes` (at `/redfish`), plus `redfishApi`, which also gives the HTTP
  * rules around them (redfish-http.ts). Every GET answer gets the headers DSP0266 §8.2 asks of it here, in
  * one place: `Allow` (the methods of its URI), `Link: <schema>; rel=describedby` (the versioned schema of its
- * `@odata.type`) and a weak `ETag`; and `?only` (§7.3.3) answers a one-member collection with its member.
+ * `@odata.type`) and a weak `ETag`. The query parameters of §7.3 are answered here too, for every GET alike
+ * (query/): `only` answers a one-member collection with its member; `$filter`, `$skip` and `$top` choose a
+ * collection's members; `$expand` puts linked resources in place of their links, read as the caller would
+ * read them (its role checked against each route's); `$select` keeps the properties named.
  */
 import { readFileSync } from 'node:fs';
 import type { Request } from 'express';
 import type { Logger } from '../../logging/logger.ts';
 import type { Authenticator, RouteGroup } from '../northbound/api-registry.ts';
-import type { ApiResult, ApiRoute } from '../northbound/api-route.ts';
+import type { TSchema } from '@sinclair/typebox';
+import { isMonorailError } from '../../errors.ts';
+import { roleRank, type Access, type ApiInput, type ApiResult, type ApiRoute, type Principal } from '../northbound/api-route.ts';
 import type { NorthboundPorts } from '../northbound/northbound-ports.ts';
 import { accountRoutes } from './accounts/account-routes.ts';
 import { sessionRoutes } from './accounts/session-routes.ts';
@@ -20,7 +25,13 @@ import { ROOT } from './paths.ts';
 import { derivedServiceUuid, type RedfishDeps } from './redfish-deps.ts';
 import { redfishHttp, refusalOf, type RedfishHttp } from './redfish-http.ts';
 import { registryRoutes } from './registry-routes.ts';
-import { etagOf, pageParams } from './route-kit.ts';
+import type { Json } from './odata.ts';
+import { allMemberIds, filterMemberIds, isCollection, pageCollection, pageOfMembers } from './query/collection-query.ts';
+import { expandResource } from './query/expand.ts';
+import { parseQueryOptions } from './query/query-options.ts';
+import { selectResource } from './query/select.ts';
+import { fail } from './redfish-error.ts';
+import { etagOf } from './route-kit.ts';
 import { RouteTable } from './route-table.ts';
 import { describedBy } from './schema-files.ts';
 import { redfishVersionRoutes, serviceRootRoutes } from './service-root-routes.ts';
@@ -52,7 +63,7 @@ export function redfishRoutes(ports: NorthboundPorts, deps: RedfishDeps): ApiRou
     ...systemsRoutes(ports),
     ...chassisRoutes(ports, deps.sensors),
     ...managerRoutes(ports, facts),
-    ...sessionRoutes({ logins: deps.logins, sessions: deps.sessions, sessionTimeoutSeconds: deps.sessionTimeoutSeconds ?? 1800 }),
+    ...sessionRoutes({ logins: deps.logins, sessions: deps.sessions, sessionTimeoutSeconds: deps.sessionTimeoutSeconds ?? 1800, users: deps.users }),
     ...accountRoutes(deps.users, deps.roles),
     ...taskRoutes(ports),
     ...eventRoutes(ports, deps.delivery),
@@ -80,10 +91,28 @@ export function tableOf(groups: readonly RouteGroup[]): RouteTable {
   return new RouteTable(groups.flatMap((g) => g.routes.map((r) => ({ method: r.method, path: `${g.bases[0] ?? ''}${r.path}` }))));
 }
 
-/** Raises what redfish-http.ts refused once the caller is authenticated; adds Allow, Link and ETag to every GET, and answers `?only` (see the file comment). */
+/**
+ * Raises what redfish-http.ts refused once the caller is authenticated; answers the query of every GET
+ * (`only`, `$filter`, `$skip`/`$top`, `$expand`, `$select`: query/); adds Allow, Link and ETag to every GET
+ * (see the file comment).
+ */
 export function withRedfishHeaders(routes: readonly ApiRoute[], base: string): ApiRoute[] {
   const table = new RouteTable(routes.map((r) => ({ method: r.method, path: `${base}${r.path}` })));
   const byPath = new Map<string, ApiRoute>();
+  /** GET of `uri` as the caller of `input` would make it; undefined when they may not read it or it does not exist. */
+  const resolverFor = (input: ApiInput<TSchema, TSchema, TSchema>) => async (uri: string): Promise<Json | undefined> => {
+    const found = table.match(uri.split('?')[0] ?? uri);
+    const target = found === undefined ? undefined : byPath.get(found.path);
+    if (found === undefined || target === undefined || !mayCall(target.access, input.principal)) return undefined;
+    try {
+      const result = await target.handler({ ...input, params: found.params, query: {}, body: undefined, req: internalRequest(input.req, uri) });
+      return result !== undefined && 'body' in result && result.status < 300 && isJsonObject(result.body) ? result.body : undefined;
+    } catch (e) {
+      // Forbidden, missing or gone since it was linked: the reference stays a reference, the member is left out.
+      if (isMonorailError(e) && e.httpStatus < 500) return undefined;
+      throw e;
+    }
+  };
   const wrapped = routes.map((r): ApiRoute => {
     const allow = table.allowOfPattern(`${base}${r.path}`).join(', ');
     const w: ApiRoute = {
@@ -91,16 +120,37 @@ export function withRedfishHeaders(routes: readonly ApiRoute[], base: string): A
       handler: async (input) => {
         const refusal = refusalOf(input.res);
         if (refusal !== undefined) throw refusal;
-        const result = await r.handler(input);
-        if (r.method !== 'get') return result;
+        if (r.method !== 'get') return r.handler(input);
+        const query = input.req.query as Record<string, unknown>;
+        const options = parseQueryOptions(query);
+        const uri = (input.req.originalUrl.split('?')[0] ?? '').replace(/\/+$/, '') || ROOT;
+        // A filtered collection is read whole (the route's own paging would cut it before the filter).
+        const result = await r.handler(options.filter === undefined ? input : { ...input, req: internalRequest(input.req, uri) });
         if (result === undefined) return undefined;
-        const member = onlyMember(input.req, result);
-        if (member !== undefined) {
-          const found = table.match(member);
+        if (options.only) {
+          const member = onlyMember(result);
+          const found = member === undefined ? undefined : table.match(member);
           const target = found === undefined ? undefined : byPath.get(found.path);
-          if (found !== undefined && target !== undefined) return target.handler({ ...input, params: found.params, query: {} });
+          if (found !== undefined && target !== undefined) return target.handler({ ...input, params: found.params, query: {}, req: internalRequest(input.req, member ?? uri) });
+          return decorate(result, allow);
         }
-        return decorate(pageUnpaged(input.req, result), allow);
+        if (!('body' in result) || !isJsonObject(result.body)) return decorate(result, allow);
+        const resolve = resolverFor(input);
+        let body: Json = result.body;
+        if (options.filter !== undefined) {
+          if (!isCollection(body)) throw fail(400, 'QueryNotSupportedOnResource');
+          const all = await allMemberIds(body, async (skip) => {
+            const page = await r.handler({ ...input, req: internalRequest(input.req, uri, { $skip: String(skip) }) });
+            return page !== undefined && 'body' in page && isJsonObject(page.body) ? page.body : undefined;
+          });
+          body = pageOfMembers(body, await filterMemberIds(all, options.filter.tree, resolve), options, query);
+        } else if (isCollection(body)) {
+          body = pageCollection(body, options, query);
+        }
+        if (options.expand !== undefined) body = await expandResource(body, options.expand, resolve);
+        if (options.select !== undefined) body = selectResource(body, options.select);
+        // The ETag is the resource's, whatever view of it the query asked for, so it still works in If-Match.
+        return decorate({ ...result, body }, allow, result.body);
       },
     };
     if (r.method === 'get') byPath.set(`${base}${r.path}`, w);
@@ -109,38 +159,41 @@ export function withRedfishHeaders(routes: readonly ApiRoute[], base: string): A
   return wrapped;
 }
 
-function onlyMember(req: Request, result: ApiResult): string | undefined {
-  if (!Object.hasOwn(req.query, 'only') || !('body' in result)) return undefined;
+const isJsonObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const mayCall = (access: Access, principal: Principal | undefined): boolean => access === 'public' || (principal !== undefined && roleRank[principal.role] >= roleRank[access]);
+
+/**
+ * The request a route sees when this service reads one of its own resources for a query (a member to
+ * expand or filter, the page after the first): the caller's request, at `uri`, with `query` only.
+ */
+function internalRequest(req: Request, uri: string, query: Record<string, string> = {}): Request {
+  const inner: unknown = Object.create(req, {
+    url: { value: uri },
+    originalUrl: { value: uri },
+    baseUrl: { value: '' },
+    method: { value: 'GET' },
+    query: { value: query },
+  });
+  return inner as Request;
+}
+
+/** `?only` (§7.3.2): the one member of a one-member collection. */
+function onlyMember(result: ApiResult): string | undefined {
+  if (!('body' in result)) return undefined;
   const members = (result.body as { Members?: unknown } | undefined)?.Members;
   if (!Array.isArray(members) || members.length !== 1) return undefined;
   const id = (members[0] as { '@odata.id'?: unknown } | undefined)?.['@odata.id'];
   return typeof id === 'string' ? id : undefined;
 }
 
-/**
- * `$top`/`$skip` for the collections whose handlers list everything (small ones: accounts, sessions, a
- * system's processors…); the large ones (Systems, Chassis, Tasks) page in the store themselves, which shows
- * as fewer Members than Members@odata.count.
- */
-function pageUnpaged(req: Request, result: ApiResult): ApiResult {
-  if (!('body' in result) || typeof result.body !== 'object' || result.body === null) return result;
-  const body = result.body as Record<string, unknown>;
-  const members = body['Members'];
-  if (!Array.isArray(members) || members.length !== body['Members@odata.count']) return result;
-  const { skip, top } = pageParams(req);
-  if (skip === 0 && top >= members.length) return result;
-  const next = skip + top;
-  const path = String(body['@odata.id']);
-  return { ...result, body: { ...body, Members: members.slice(skip, next), ...(next < members.length ? { 'Members@odata.nextLink': `${path}?$skip=${next}&$top=${top}` } : {}) } };
-}
-
-function decorate(result: ApiResult, allow: string): ApiResult {
+function decorate(result: ApiResult, allow: string, resource?: Json): ApiResult {
   const headers: Record<string, string> = { Allow: allow, ...result.headers };
-  if ('body' in result && typeof result.body === 'object' && result.body !== null) {
-    const type = (result.body as Record<string, unknown>)['@odata.type'];
+  if ('body' in result && isJsonObject(result.body)) {
+    const type = result.body['@odata.type'];
     const link = typeof type === 'string' ? describedBy(type) : undefined;
     if (link !== undefined && headers['Link'] === undefined) headers['Link'] = link;
-    if (headers['ETag'] === undefined && typeof (result.body as Record<string, unknown>)['@odata.id'] === 'string') headers['ETag'] = etagOf(result.body);
+    if (headers['ETag'] === undefined && typeof result.body['@odata.id'] === 'string') headers['ETag'] = etagOf(resource ?? result.body);
   }
   return { ...result, headers };
 }

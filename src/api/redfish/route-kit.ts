@@ -10,7 +10,7 @@ import { Type, type TObject, type TProperties, type TString } from '@sinclair/ty
 import type { Request } from 'express';
 import type { Principal } from '../northbound/api-route.ts';
 import { fail } from './redfish-error.ts';
-import { TOP_SKIP_MAX } from './redfish-http.ts';
+import { TOP_SKIP_MAX } from './query/query-options.ts';
 
 /**
  * A JSON object body. The properties listed are documentation only (their schema shows in OpenAPI as

@@ -6,6 +6,7 @@
  */
 import { route, type ApiRoute } from '../northbound/api-route.ts';
 import { ref } from './odata.ts';
+import { MAX_EXPAND_LEVELS } from './query/query-options.ts';
 import {
   accountServicePath,
   chassisCollectionPath,
@@ -126,12 +127,16 @@ export function serviceRootRoutes(facts: { readonly serviceUuid: string; readonl
           UUID: facts.serviceUuid,
           Vendor: 'Monorail',
           Product: 'Monorail',
+          // DSP0266 §7.3: exactly what query/ answers (REQ_QUERY_PROTOCOL_FEATURES_SUPPORTED).
           ProtocolFeaturesSupported: {
-            ExpandQuery: { ExpandAll: false, Levels: false, Links: false, NoLinks: false },
-            SelectQuery: false,
-            FilterQuery: false,
+            ExpandQuery: { ExpandAll: true, Levels: true, Links: true, NoLinks: true, MaxLevels: MAX_EXPAND_LEVELS },
+            SelectQuery: true,
+            FilterQuery: true,
+            FilterQueryComparisonOperations: true,
+            FilterQueryCompoundOperations: true,
             OnlyMemberQuery: true,
             ExcerptQuery: false,
+            IncludeOriginOfConditionQuery: false,
             TopSkipQuery: true,
             DeepOperations: { DeepPATCH: false, DeepPOST: false },
             MultipleHTTPRequests: true,

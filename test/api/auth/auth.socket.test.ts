@@ -273,6 +273,7 @@ describe('login, tokens and sessions', () => {
       username: 'carl',
       role: 'ReadOnly',
       privileges: ['Read', 'Login', 'ConfigureSelf'],
+      passwordChangeRequired: false,
     });
     const demoted = await request(h.app).post('/probe/echo').set('Authorization', `JWT ${token}`).send({ name: 'a' });
     expect(demoted.status).toBe(403);
@@ -298,7 +299,8 @@ describe('login, tokens and sessions', () => {
     passwords.push('paula-secret-5');
     const users = await h.store.documents.collection('users').find({});
     for (const u of users) expect(u.passwordHash).toMatch(/^\$scrypt\$ln=12,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{86}$/);
-    for (const u of users) expect(Object.keys(u).sort()).toEqual(['createdAt', 'id', 'passwordHash', 'role', 'tokenGeneration', 'updatedAt', 'username', 'version']);
+    // passwordChangeRequired is written once a password changes (it clears the flag): a boolean, no secret.
+    for (const u of users) expect(Object.keys(u).filter((k) => k !== 'passwordChangeRequired').sort()).toEqual(['createdAt', 'id', 'passwordHash', 'role', 'tokenGeneration', 'updatedAt', 'username', 'version']);
     const logs = JSON.stringify(h.captured.lines());
     const files = readdirSync(h.temp.dir).map((f) => readFileSync(path.join(h.temp.dir, f)).toString('latin1'));
     for (const p of passwords) {
@@ -331,9 +333,9 @@ describe('the users and roles API', () => {
     const list = await request(h.app).get('/api/current/users').set('Authorization', reader);
     expect(list.status).toBe(200);
     expect(list.body).toEqual([
-      { username: 'admin', role: 'Administrator', privileges: ['Read', 'Write', 'Login', 'ConfigureManager', 'ConfigureUsers', 'ConfigureComponents', 'ConfigureSelf'] },
-      { username: 'olivia', role: 'Operator', privileges: ['Login', 'ConfigureComponents', 'ConfigureSelf'] },
-      { username: 'rita', role: 'ReadOnly', privileges: ['Read', 'Login', 'ConfigureSelf'] },
+      { username: 'admin', role: 'Administrator', privileges: ['Read', 'Write', 'Login', 'ConfigureManager', 'ConfigureUsers', 'ConfigureComponents', 'ConfigureSelf'], passwordChangeRequired: false },
+      { username: 'olivia', role: 'Operator', privileges: ['Login', 'ConfigureComponents', 'ConfigureSelf'], passwordChangeRequired: false },
+      { username: 'rita', role: 'ReadOnly', privileges: ['Read', 'Login', 'ConfigureSelf'], passwordChangeRequired: false },
     ]);
     expect((await request(h.app).get('/api/2.0/users/olivia').set('Authorization', reader)).body).toMatchObject({ username: 'olivia', role: 'Operator' });
     expect((await request(h.app).get('/api/2.0/users/nobody').set('Authorization', reader)).status).toBe(404);
@@ -368,7 +370,7 @@ describe('the users and roles API', () => {
     expect((await request(h.app).patch('/api/2.0/users/rita').set('Authorization', una).send({ password: 'taken-over' })).status).toBe(403);
     expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', una).send({ password: 'una' })).status).toBe(400);
     expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', una).send({})).status).toBe(400);
-    expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', una).send({ password: 'una-new-password' })).body).toEqual({ username: 'una', role: 'ReadOnly', privileges: ['Read', 'Login', 'ConfigureSelf'] });
+    expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', una).send({ password: 'una-new-password' })).body).toEqual({ username: 'una', role: 'ReadOnly', privileges: ['Read', 'Login', 'ConfigureSelf'], passwordChangeRequired: false });
     expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', admin).send({ role: 'Operator' })).body).toMatchObject({ role: 'Operator' });
     expect((await request(h.app).patch('/api/2.0/users/nobody').set('Authorization', admin).send({ role: 'Operator' })).status).toBe(404);
     expect((await request(h.app).patch('/api/2.0/users/una').set('Authorization', admin).send({ role: 'Wizard' })).status).toBe(400);

@@ -9,7 +9,9 @@
  * - SEC_TLS_1_1, SEC_DEFAULT_CERT_REPLACE, SEC_CERTS_CONFORM_X509V3, SEC_BASIC_AUTH_OVER_HTTPS,
  *   SEC_SESSION_CREATE_HTTPS_ONLY, SEC_SUPPORT_BASIC_AUTH (its TLS half): the HTTPS listener and the
  *   authenticator's Basic-over-HTTP rule (src/api/auth), not these routes.
- * - SEC_PWD_CHANGE_REQ_*: the user directory has no PasswordChangeRequired state.
+ * - SEC_PWD_CHANGE_REQ_*: named tests in test/api/auth/password-change.socket.test.ts, which runs the real
+ *   user directory (this service runs the auth-port doubles).
+ * - The query parameters in depth (each `$expand` form, `$select`, `$filter`): query-parameters.socket.test.ts.
  * - PROTO_REDIRECT_ENFORCES_TARGET_PRIVS: the service never redirects (`/redfish/v1` is served as `/redfish/v1/`).
  * - REQ_PATCH_ARRAY_*: no resource has a writable array property (see the REQ_PATCH_ARRAY test).
  */
@@ -335,7 +337,19 @@ describe('Collections and query parameters (§7.3, §9.6)', () => {
 
   it('REQ_QUERY_PROTOCOL_FEATURES_SUPPORTED: the root says which query parameters work, and they do', async () => {
     const features = bodyOf(await request(s.app).get('/redfish/v1/'))['ProtocolFeaturesSupported'] as Record<string, unknown>;
-    expect(features).toMatchObject({ TopSkipQuery: true, OnlyMemberQuery: true, SelectQuery: false, FilterQuery: false, ExcerptQuery: false, ExpandQuery: { ExpandAll: false } });
+    expect(features).toEqual({
+      ExpandQuery: { ExpandAll: true, Levels: true, Links: true, NoLinks: true, MaxLevels: 3 },
+      SelectQuery: true,
+      FilterQuery: true,
+      FilterQueryComparisonOperations: true,
+      FilterQueryCompoundOperations: true,
+      OnlyMemberQuery: true,
+      ExcerptQuery: false,
+      IncludeOriginOfConditionQuery: false,
+      TopSkipQuery: true,
+      DeepOperations: { DeepPATCH: false, DeepPOST: false },
+      MultipleHTTPRequests: true,
+    });
     const only = await get(`/redfish/v1/Systems/${nodeA}/LogServices?only`);
     expect(bodyOf(only)['@odata.id']).toBe(`/redfish/v1/Systems/${nodeA}/LogServices/SEL`);
     expect(only.headers['link']).toMatch(/LogService\.v1_\d+_\d+\.json/);
@@ -347,29 +361,62 @@ describe('Collections and query parameters (§7.3, §9.6)', () => {
     expect(roles).toMatchObject({ 'Members@odata.count': 3, 'Members@odata.nextLink': '/redfish/v1/AccountService/Roles?$skip=2&$top=2' });
     expect(roles['Members']).toHaveLength(2);
     expect(bodyOf(await get(String(roles['Members@odata.nextLink'])))['Members']).toEqual([{ '@odata.id': '/redfish/v1/AccountService/Roles/ReadOnly' }]);
+    // Each advertised feature answers (query-parameters.socket.test.ts tests each in depth).
+    const expanded = bodyOf(await get('/redfish/v1/Systems?$expand=.'));
+    expect((expanded['Members'] as Record<string, unknown>[]).map((m) => m['PowerState'] !== undefined)).toEqual([true, true]);
+    expect(Object.keys(bodyOf(await get(`/redfish/v1/Systems/${nodeA}?$select=Id`))).sort()).toEqual(['@odata.id', '@odata.type', 'Id']);
+    expect(bodyOf(await get(`/redfish/v1/Systems?$filter=${encodeURIComponent(`Id eq '${nodeB}'`)}`))['Members']).toEqual([{ '@odata.id': `/redfish/v1/Systems/${nodeB}` }]);
+    expect(bodyOf(await get(`/redfish/v1/Systems?$expand=${encodeURIComponent('~($levels=2)')}`))['Members@odata.count']).toBe(2);
   });
 
   it('REQ_QUERY_IGNORE_UNSUPPORTED: unknown parameters without $ are ignored', async () => {
-    const res = await get('/redfish/v1/Systems?colour=red&x');
+    const res = await get('/redfish/v1/Systems?colour=red&x&excerpt&includeoriginofcondition');
     expect(res.status).toBe(200);
     expect(res.body).toEqual(bodyOf(await get('/redfish/v1/Systems')));
   });
 
   it('REQ_QUERY_UNSUPPORTED_DOLLAR_PARAMS: an unsupported $ parameter is 501', async () => {
-    for (const q of ['$expand=*', '$select=Id', '$filter=Id eq 1', '$levels=2', '$orderby=Id']) expect((await get(`/redfish/v1/Systems?${q}`)).status, q).toBe(501);
+    for (const q of ['$levels=2', '$orderby=Id', '$count=true', '$search=x', '$apply=x', '$format=json']) expect((await get(`/redfish/v1/Systems?${q}`)).status, q).toBe(501);
   });
 
   it('REQ_QUERY_UNSUPPORTED_PARAMS_EXT_ERROR: the 501 names the parameter in an extended error', async () => {
-    const res = await get('/redfish/v1/Systems?$expand=.');
-    expect(errorOf(res)['@Message.ExtendedInfo']).toEqual([expect.objectContaining({ MessageId: 'Base.1.22.QueryParameterUnsupported', MessageArgs: ['$expand'] })]);
+    const res = await get('/redfish/v1/Systems?$orderby=Id');
+    expect(errorOf(res)['@Message.ExtendedInfo']).toEqual([expect.objectContaining({ MessageId: 'Base.1.22.QueryParameterUnsupported', MessageArgs: ['$orderby'] })]);
   });
 
   it('REQ_QUERY_INVALID_VALUES: a bad value, or a value for a valueless parameter, is 400', async () => {
-    for (const q of ['$top=abc', '$top=0', '$top=-1', '$top=1001', '$skip=x', '$skip=1.5', 'only=yes', 'excerpt=1', 'only&$top=1']) {
+    const cases: readonly (readonly [string, string])[] = [
+      ['$top=abc', 'QueryParameterValueTypeError'],
+      ['$top=0', 'QueryParameterOutOfRange'],
+      ['$top=-1', 'QueryParameterValueTypeError'],
+      ['$top=1001', 'QueryParameterOutOfRange'],
+      ['$skip=x', 'QueryParameterValueTypeError'],
+      ['$skip=1.5', 'QueryParameterValueTypeError'],
+      ['$top=1&$top=2', 'QueryParameterValueTypeError'],
+      ['only=yes', 'QueryParameterValueTypeError'],
+      ['excerpt=1', 'QueryParameterValueTypeError'],
+      ['only&$top=1', 'QueryCombinationInvalid'],
+      ['only&$expand=*', 'QueryCombinationInvalid'],
+      ['$expand=Members', 'QueryParameterValueFormatError'],
+      ['$expand=*($levels=x)', 'QueryParameterValueTypeError'],
+      ['$expand=*($levels=4)', 'QueryParameterOutOfRange'],
+      ['$expand=*($levels=0)', 'QueryParameterOutOfRange'],
+      ['$select=', 'QueryParameterValueFormatError'],
+      ['$select=Status/', 'QueryParameterValueFormatError'],
+      [`$filter=${encodeURIComponent('Id eq')}`, 'QueryParameterValueFormatError'],
+      [`$filter=${encodeURIComponent("Id eq 'x")}`, 'QueryParameterValueFormatError'],
+      [`$filter=${encodeURIComponent('(Id eq 1')}`, 'QueryParameterValueFormatError'],
+      [`$filter=${encodeURIComponent('contains(Id, 1)')}`, 'QueryParameterValueFormatError'],
+    ];
+    for (const [q, key] of cases) {
       const res = await get(`/redfish/v1/Systems?${q}`);
       expect(res.status, q).toBe(400);
-      expect(errorOf(res)['@Message.ExtendedInfo'].length, q).toBeGreaterThan(0);
+      expect(errorOf(res)['@Message.ExtendedInfo'].map((m) => m.MessageId), q).toEqual([`Base.1.22.${key}`]);
     }
+    // $filter chooses members: on a resource that is not a collection it has nothing to choose from.
+    const single = await get(`/redfish/v1/Systems/${nodeA}?$filter=${encodeURIComponent("Id eq 'x'")}`);
+    expect(single.status).toBe(400);
+    expect(errorOf(single).code).toBe('Base.1.22.QueryNotSupportedOnResource');
   });
 });
 

@@ -5,7 +5,9 @@
  * an Administrator (ConfigureUsers). Accounts
  * carry an ETag (the directory's version) and honour If-Match, so a PATCH cannot undo a change it did not
  * see (SEC_ACCOUNTS_SUPPORT_ETAGS). A user may read their own account and change its password
- * (ConfigureSelf); everything else on accounts is an Administrator's.
+ * (ConfigureSelf); everything else on accounts is an Administrator's. PasswordChangeRequired (set by an
+ * Administrator at creation or by PATCH, cleared by a new password) leaves its user only reading their
+ * account and PATCHing its Password (DSP0266 §13.3.7; enforced for all routes by src/api/auth/password-change.ts).
  */
 import { Type } from '@sinclair/typebox';
 import { isMonorailError, ValidationError } from '../../../errors.ts';
@@ -54,6 +56,8 @@ export function accountResource(u: UserView): Json {
     // DSP0266 §13.2.3: the password property reads as null.
     Password: null,
     AccountTypes: ['Redfish'],
+    // DSP0266 §13.3.7: set, the account may only read itself and PATCH its Password (src/api/auth/password-change.ts).
+    PasswordChangeRequired: u.passwordChangeRequired === true,
     Links: { Role: ref(`${rolesPath}/${u.role}`) },
   };
 }
@@ -72,7 +76,10 @@ async function directoryCall<T>(call: () => Promise<T>, username: string, creati
   try {
     return await call();
   } catch (e) {
-    if (e instanceof ValidationError) throw new RedfishError(400, accountProblems(e));
+    if (e instanceof ValidationError) {
+      if (e.errors.some((x) => x.message === 'password is the current password')) throw fail(400, 'PasswordReuseTooRecent', [], ['/Password']);
+      throw new RedfishError(400, accountProblems(e));
+    }
     if (isMonorailError(e, 'CONFLICT') || isMonorailError(e, 'DUPLICATE_KEY')) {
       throw creating ? fail(409, 'ResourceAlreadyExists', ['ManagerAccount', 'UserName', username], ['/UserName']) : fail(409, 'ResourceInUse');
     }
@@ -101,7 +108,7 @@ export function accountRoutes(users: UserDirectory, roles: RoleDirectory): ApiRo
     tag,
     access: 'Administrator',
     maxBodyBytes: 16 * 1024,
-    body: redfishBody('ManagerAccount: UserName, Password and RoleId are required', { UserName: Type.String(), Password: Type.String(), RoleId: Type.String() }),
+    body: redfishBody('ManagerAccount: UserName, Password and RoleId are required; PasswordChangeRequired true makes the user set a new password first', { UserName: Type.String(), Password: Type.String(), RoleId: Type.String(), PasswordChangeRequired: Type.Boolean() }),
     responses: { 201: { description: 'The account; Location and ETag headers' }, 400: { description: 'A missing, unknown or invalid property' }, 409: { description: 'The user name is taken' } },
     async handler({ body }) {
       const b = objectBody(body);
@@ -115,12 +122,17 @@ export function accountRoutes(users: UserDirectory, roles: RoleDirectory): ApiRo
       for (const [key, value] of Object.entries(b)) {
         if (isAnnotation(key) || ['UserName', 'Password', 'RoleId'].includes(key)) continue;
         if (key === 'Enabled' && value === true) continue;
+        if (key === 'PasswordChangeRequired') {
+          if (typeof value !== 'boolean') problems.push(baseMessage('PropertyValueTypeError', [JSON.stringify(value), key], [`/${key}`]));
+          continue;
+        }
         if (key === 'AccountTypes' && Array.isArray(value) && value.every((t) => t === 'Redfish')) continue;
         problems.push(baseMessage(key === 'Enabled' || key === 'AccountTypes' ? 'PropertyValueNotInList' : 'PropertyUnknown', key === 'Enabled' || key === 'AccountTypes' ? [JSON.stringify(value), key] : [key], [`/${key}`]));
       }
       if (problems.length > 0) throw new RedfishError(400, problems);
       const username = String(b['UserName']);
-      const u = await directoryCall(() => users.create({ username, password: String(b['Password']), role: String(b['RoleId']) }), username, true);
+      const mustChange = b['PasswordChangeRequired'] === true;
+      const u = await directoryCall(() => users.create({ username, password: String(b['Password']), role: String(b['RoleId']), ...(mustChange ? { passwordChangeRequired: true } : {}) }), username, true);
       const res = accountResource(u);
       return { status: 201, body: res, headers: { Location: String(res['@odata.id']), ETag: accountEtag(u) } };
     },
@@ -185,7 +197,7 @@ export function accountRoutes(users: UserDirectory, roles: RoleDirectory): ApiRo
       access: 'ReadOnly',
       params: AccountParam,
       maxBodyBytes: 16 * 1024,
-      body: redfishBody('ManagerAccount properties: Password, RoleId', { Password: Type.String(), RoleId: Type.String() }),
+      body: redfishBody('ManagerAccount properties: Password, RoleId, PasswordChangeRequired (the last two: an Administrator)', { Password: Type.String(), RoleId: Type.String(), PasswordChangeRequired: Type.Boolean() }),
       responses: { 200: { description: 'The account (with messages for properties not changed)' }, 400: { description: 'Nothing could be changed' }, 403: { description: 'Not allowed' }, 404: { description: 'No such account' }, 412: { description: 'If-Match does not match' } },
       async handler({ params, body, principal, req }) {
         const p = principalOf(principal);
@@ -193,11 +205,19 @@ export function accountRoutes(users: UserDirectory, roles: RoleDirectory): ApiRo
         const u = await account(params.accountId);
         checkIfMatch(req, accountEtag(u));
         const b = objectBody(body);
+        // SEC_PWD_CHANGE_REQ_ALLOW_PATCH_PASSWORD: a user who must change their password may PATCH only that.
+        if (p.username === u.username && u.passwordChangeRequired === true && Object.keys(b).some((k) => !isAnnotation(k) && k !== 'Password')) {
+          throw fail(403, 'PasswordChangeRequired', [`${accountsPath}/${u.username}`]);
+        }
         const problems: RedfishMessage[] = [];
-        const change: { password?: string; role?: string } = {};
+        const change: { password?: string; role?: string; passwordChangeRequired?: boolean } = {};
         for (const [key, value] of Object.entries(b)) {
           if (isAnnotation(key)) continue;
-          if (key === 'Password') {
+          if (key === 'PasswordChangeRequired') {
+            if (!mayConfigureUsers(p)) throw fail(403, 'InsufficientPrivilege');
+            if (typeof value !== 'boolean') problems.push(baseMessage('PropertyValueTypeError', [JSON.stringify(value), key], [`/${key}`]));
+            else if (value !== (u.passwordChangeRequired === true)) change.passwordChangeRequired = value;
+          } else if (key === 'Password') {
             if (typeof value !== 'string') problems.push(baseMessage('PropertyValueTypeError', ['<hidden>', key], ['/Password']));
             else change.password = value;
           } else if (key === 'RoleId') {
@@ -212,7 +232,7 @@ export function accountRoutes(users: UserDirectory, roles: RoleDirectory): ApiRo
             problems.push(baseMessage('PropertyUnknown', [key], [`/${key}`]));
           }
         }
-        if (change.password === undefined && change.role === undefined) {
+        if (change.password === undefined && change.role === undefined && change.passwordChangeRequired === undefined) {
           if (problems.length > 0) throw new RedfishError(400, problems);
           throw fail(400, 'NoOperation');
         }

@@ -7,11 +7,11 @@
  */
 import { Type } from '@sinclair/typebox';
 import { UnauthorizedError } from '../../../errors.ts';
-import type { PasswordLogin, SessionService, SessionView } from '../../auth/auth-ports.ts';
+import type { PasswordLogin, SessionService, SessionView, UserDirectory } from '../../auth/auth-ports.ts';
 import { route, type ApiRoute, type Principal } from '../../northbound/api-route.ts';
 import { baseMessage } from '../message-registries.ts';
 import { collection, okStatus, ref, type Json } from '../odata.ts';
-import { sessionServicePath, sessionsPath } from '../paths.ts';
+import { accountsPath, sessionServicePath, sessionsPath } from '../paths.ts';
 import { fail, RedfishError } from '../redfish-error.ts';
 import { IdParam, isAnnotation, objectBody, principalOf, redfishBody } from '../route-kit.ts';
 import { odataType } from '../schema-files.ts';
@@ -36,7 +36,7 @@ export function sessionResource(s: SessionView): Json {
 
 const ownsOrAdmin = (p: Principal, s: SessionView): boolean => p.role === 'Administrator' || p.username === s.username;
 
-export function sessionRoutes(d: { readonly logins: PasswordLogin; readonly sessions: SessionService; readonly sessionTimeoutSeconds: number }): ApiRoute[] {
+export function sessionRoutes(d: { readonly logins: PasswordLogin; readonly sessions: SessionService; readonly sessionTimeoutSeconds: number; readonly users?: Pick<UserDirectory, 'get'> }): ApiRoute[] {
   const login = route({
     method: 'post',
     path: '/SessionService/Sessions',
@@ -68,7 +68,10 @@ export function sessionRoutes(d: { readonly logins: PasswordLogin; readonly sess
       }
       const { session, token } = await d.sessions.create(principal);
       const body201 = sessionResource(session);
-      return { status: 201, body: body201, headers: { 'X-Auth-Token': token, Location: String(body201['@odata.id']) } };
+      // SEC_PWD_CHANGE_REQ_ALLOW_SESSION_LOGIN: the login works and says the password must change, and where.
+      const mustChange = (await d.users?.get(principal.username))?.passwordChangeRequired === true;
+      const extended = mustChange ? { '@Message.ExtendedInfo': [baseMessage('PasswordChangeRequired', [`${accountsPath}/${principal.username}`])] } : {};
+      return { status: 201, body: { ...body201, ...extended }, headers: { 'X-Auth-Token': token, Location: String(body201['@odata.id']) } };
     },
   });
   return [
