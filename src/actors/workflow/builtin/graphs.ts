@@ -84,6 +84,14 @@ export const builtinGraphs: readonly GraphDefinition[] = [
   powerGraph('PowerOff', 'Power off node', 'PowerOff'),
   powerGraph('Reset', 'Reset node', 'Reset'),
   {
+    // RackHD's POST /obms/led lit the LED from on-http directly (its code says "make this a taskGraph"); here it
+    // is one: `identify` turns the LED on, and a run with `{ identify: { action: 'identifyOff' } }` turns it off.
+    friendlyName: 'Identify LED',
+    injectableName: 'Graph.Obm.Identify',
+    options: { defaults: { obmServiceName: null } },
+    tasks: [{ label: 'identify', taskName: 'Task.Obm.Node.IdentifyOn' }],
+  },
+  {
     friendlyName: 'Bootstrap microkernel',
     injectableName: 'Graph.BootstrapMicrokernel',
     options: { defaults: { obmServiceName: null } },

@@ -79,6 +79,8 @@ export const builtinTasks: readonly TaskDefinition[] = [
   obm('PxeBoot', 'Next boot from the network', 'setBootPxe'),
   obm('DiskBoot', 'Next boot from disk', 'setBootDisk'),
   obm('PowerStatus', 'Power status', 'powerStatus'),
+  obm('IdentifyOn', 'Identify LED on', 'identifyOn'),
+  obm('IdentifyOff', 'Identify LED off', 'identifyOff'),
   {
     friendlyName: 'Create OBM settings',
     injectableName: 'Task.Obm.Create',

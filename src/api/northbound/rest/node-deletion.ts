@@ -50,6 +50,7 @@ export async function deleteNode(ports: NorthboundPorts, root: NodeDoc): Promise
     await ignoreNotFound(ports.nodes.ask(n.id, { type: 'node.delete' }));
     await ports.documents.collection('catalogs').deleteMany({ node: n.id });
     await ports.documents.collection('obms').deleteMany({ node: n.id });
+    await ports.documents.collection('ibms').deleteMany({ node: n.id });
   }
   return [...ids];
 }

@@ -44,7 +44,7 @@ export interface RestHarness {
   stop(): Promise<void>;
 }
 
-export async function startRest(options: { readonly layer?: ConfigLayer; readonly temp?: TempStore; readonly limits?: { maxFileBytes?: number; maxSourceBytes?: number } } = {}): Promise<RestHarness> {
+export async function startRest(options: { readonly layer?: ConfigLayer; readonly temp?: TempStore; readonly limits?: { maxFileBytes?: number; maxSourceBytes?: number; maxPackBytes?: number } } = {}): Promise<RestHarness> {
   const f = await startFixture({ ...(options.layer === undefined ? {} : { layer: options.layer }), ...(options.temp === undefined ? {} : { temp: options.temp }) });
   const m = f.monorail;
   const box = openSecretBox(m.config.secrets.key, m.config.dataDir, m.log);
