@@ -78,6 +78,10 @@ export interface CatalogDoc { readonly id: string; readonly node: string; readon
 export interface WorkflowDoc { readonly id: string; readonly node?: string; readonly injectableName: string; readonly status: string; readonly createdAt: string; readonly [k: string]: unknown }
 export interface TaskDoc { readonly id: string; readonly node?: string; readonly workflow?: string; readonly state: string; readonly [k: string]: unknown }
 export interface ObmDoc { readonly id: string; readonly node: string; readonly service: string; readonly config: Readonly<Record<string, unknown>> }
+/** In-band management settings (RackHD's ibms: SSH and SNMP access to the node itself), secrets sealed like an OBM's. */
+export type IbmDoc = ObmDoc;
+/** A poller (RackHD's `workitems` of name Pollers.*): the read model of its entity (src/actors/poller), secrets in `config` sealed. */
+export interface PollerDoc { readonly id: string; readonly name: string; readonly node?: string; readonly paused: boolean; readonly [k: string]: unknown }
 export interface SkuDoc { readonly id: string; readonly name: string; readonly rules: readonly unknown[]; readonly [k: string]: unknown }
 export interface TagDoc { readonly id: string; readonly name: string; readonly rules: readonly unknown[] }
 export interface TemplateDoc { readonly id: string; readonly name: string; readonly scope: string; readonly contents: string; readonly [k: string]: unknown }
@@ -127,6 +131,8 @@ export interface CollectionDocuments {
   workflows: WorkflowDoc;
   tasks: TaskDoc;
   obms: ObmDoc;
+  ibms: IbmDoc;
+  pollers: PollerDoc;
   skus: SkuDoc;
   tags: TagDoc;
   templates: TemplateDoc;
@@ -157,6 +163,8 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   workflows: [{ field: 'node' }, { field: 'status' }, { field: 'injectableName' }],
   tasks: [{ field: 'node' }, { field: 'workflow' }, { field: 'state' }],
   obms: [{ field: 'node' }, { field: 'service' }],
+  ibms: [{ field: 'node' }, { field: 'service' }],
+  pollers: [{ field: 'node' }, { field: 'name' }],
   skus: [{ field: 'name', unique: true }],
   tags: [{ field: 'name', unique: true }],
   templates: [{ field: 'name' }, { field: 'scope' }],

@@ -2,7 +2,7 @@
  * The resources the simulated BMC serves, built from its state at request time. Each names the schema
  * version it follows in `@odata.type` (DMTF Redfish 2025.4: ServiceRoot v1.20.0, ComputerSystem
  * v1.27.0, Manager v1.24.0, Chassis v1.28.0, Thermal/Power v1.7.3, SessionService v1.2.0, Session
- * v1.8.0, ActionInfo v1.5.0), and a test validates them against those schemas. Paths are the
+ * v1.8.0, ActionInfo v1.5.0, LogService v1.9.0, LogEntry v1.21.0), and a test validates them against those schemas. Paths are the
  * standard ones (`Redfish.Uris`), so the Service Validator's URI checks would pass too.
  */
 
@@ -49,6 +49,17 @@ export interface VoltageReading {
   volts: number;
 }
 
+/** One record of a log service: the System's SEL or the Manager's own log. */
+export interface LogRecord {
+  readonly id: string;
+  readonly created: string;
+  readonly severity: 'OK' | 'Warning' | 'Critical';
+  readonly message: string;
+  readonly messageId?: string;
+  /** For SEL entries: the IPMI sensor type (LogEntry SensorType), e.g. "Temperature". */
+  readonly sensorType?: string;
+}
+
 export interface BmcIdentity {
   readonly systemId: string;
   readonly managerId: string;
@@ -74,6 +85,8 @@ export interface BmcView {
   readonly fans: readonly FanReading[];
   readonly voltages: readonly VoltageReading[];
   readonly powerConsumedWatts: number;
+  readonly systemLog: readonly LogRecord[];
+  readonly managerLog: readonly LogRecord[];
 }
 
 export const ROOT = '/redfish/v1';
@@ -114,6 +127,8 @@ export const chassisPath = (view: BmcView) => `${ROOT}/Chassis/${view.identity.c
 export const resetTarget = (view: BmcView) => `${systemPath(view)}/Actions/ComputerSystem.Reset`;
 export const resetActionInfoPath = (view: BmcView) => `${systemPath(view)}/ResetActionInfo`;
 export const managerResetTarget = (view: BmcView) => `${managerPath(view)}/Actions/Manager.Reset`;
+export const systemLogPath = (view: BmcView) => `${systemPath(view)}/LogServices/SEL`;
+export const managerLogPath = (view: BmcView) => `${managerPath(view)}/LogServices/Log`;
 export const MANAGER_RESET_TYPES: readonly ResetType[] = ['ForceRestart', 'GracefulRestart'];
 
 export function computerSystem(view: BmcView): Json {
@@ -142,6 +157,7 @@ export function computerSystem(view: BmcView): Json {
     },
     ProcessorSummary: { Count: 2, Model: 'Simulated CPU', Status: { State: 'Enabled', Health: 'OK' } },
     MemorySummary: { TotalSystemMemoryGiB: 64, Status: { State: 'Enabled', Health: 'OK' } },
+    LogServices: ref(`${systemPath(view)}/LogServices`),
     Links: { Chassis: [ref(chassisPath(view))], ManagedBy: [ref(managerPath(view))] },
     Actions: { '#ComputerSystem.Reset': reset },
   };
@@ -169,6 +185,7 @@ export function manager(view: BmcView): Json {
     UUID: view.identity.uuid,
     PowerState: 'On',
     Status: { State: 'Enabled', Health: 'OK' },
+    LogServices: ref(`${managerPath(view)}/LogServices`),
     Links: { ManagerForServers: [ref(systemPath(view))], ManagerForChassis: [ref(chassisPath(view))] },
     Actions: { '#Manager.Reset': { target: managerResetTarget(view), 'ResetType@Redfish.AllowableValues': MANAGER_RESET_TYPES } },
   };
@@ -273,5 +290,49 @@ export function session(id: string, userName: string, createdTime: string): Json
     CreatedTime: createdTime,
     // DSP0266 §13.3.4: the Password property is null in responses.
     Password: null,
+  };
+}
+
+/** A log service (DSP0268 LogService): the System's SEL (LogEntryType SEL) or the Manager's event log. */
+export function logService(path: string, id: string, name: string, entryType: 'SEL' | 'Event', count: number): Json {
+  return {
+    '@odata.id': path,
+    '@odata.type': '#LogService.v1_9_0.LogService',
+    Id: id,
+    Name: name,
+    ServiceEnabled: true,
+    MaxNumberOfRecords: 1000,
+    OverWritePolicy: 'WrapsWhenFull',
+    LogEntryType: entryType,
+    DateTime: new Date().toISOString(),
+    Status: { State: 'Enabled', Health: 'OK' },
+    Entries: ref(`${path}/Entries`),
+    Description: `${count} entries`,
+  };
+}
+
+export function logEntry(servicePath: string, entryType: 'SEL' | 'Event', r: LogRecord): Json {
+  return {
+    '@odata.id': `${servicePath}/Entries/${r.id}`,
+    '@odata.type': '#LogEntry.v1_21_0.LogEntry',
+    Id: r.id,
+    Name: `Log Entry ${r.id}`,
+    EntryType: entryType,
+    Created: r.created,
+    Severity: r.severity,
+    Message: r.message,
+    ...(r.messageId === undefined ? {} : { MessageId: r.messageId }),
+    ...(r.sensorType === undefined ? {} : { SensorType: r.sensorType }),
+  };
+}
+
+/** The entries collection with its members expanded, as BMCs commonly serve it. */
+export function logEntryCollection(servicePath: string, entryType: 'SEL' | 'Event', records: readonly LogRecord[]): Json {
+  return {
+    '@odata.id': `${servicePath}/Entries`,
+    '@odata.type': '#LogEntryCollection.LogEntryCollection',
+    Name: 'Log Entries',
+    Members: records.map((r) => logEntry(servicePath, entryType, r)),
+    'Members@odata.count': records.length,
   };
 }

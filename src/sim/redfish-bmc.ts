@@ -29,6 +29,11 @@ import {
   chassisPath,
   collection,
   computerSystem,
+  logEntry,
+  logEntryCollection,
+  logService,
+  managerLogPath,
+  systemLogPath,
   manager,
   managerPath,
   managerResetTarget,
@@ -51,6 +56,7 @@ import type {
   FanReading,
   IndicatorLed,
   Json,
+  LogRecord,
   ResetType,
   Temperature,
   VoltageReading,
@@ -78,6 +84,8 @@ export interface RedfishBmcOptions {
   readonly fans?: readonly FanReading[];
   readonly voltages?: readonly VoltageReading[];
   readonly powerConsumedWatts?: number;
+  /** The System's SEL; one "chassis intrusion" record when left out. */
+  readonly systemLog?: readonly LogRecord[];
   readonly maxSessions?: number;
   readonly log?: Logger;
 }
@@ -143,6 +151,8 @@ export class RedfishBmc {
   private readonly temperatures: Temperature[];
   private readonly fans: FanReading[];
   private readonly voltages: VoltageReading[];
+  private readonly systemLog: LogRecord[];
+  private readonly managerLog: LogRecord[] = [];
   private state: {
     power: 'On' | 'Off';
     boot: { target: BootTarget; enabled: BootEnabled; mode: BootMode };
@@ -173,6 +183,7 @@ export class RedfishBmc {
     this.temperatures = (options.temperatures ?? [{ name: 'CPU1 Temp', celsius: 40, upperNonCritical: 80, upperCritical: 90 }, { name: 'Inlet Temp', celsius: 22 }]).map((t) => ({ ...t }));
     this.fans = (options.fans ?? [{ name: 'FAN1', rpm: 5400 }]).map((f) => ({ ...f }));
     this.voltages = (options.voltages ?? [{ name: 'P12V', volts: 12.0 }]).map((v) => ({ ...v }));
+    this.systemLog = [...(options.systemLog ?? [{ id: '1', created: '2025-01-01T00:00:00Z', severity: 'Warning', message: 'Chassis intrusion detected', sensorType: 'Physical Chassis Security' }])];
     this.state = {
       power: options.powerState ?? 'Off',
       boot: { target: 'None', enabled: 'Disabled', mode: 'UEFI' },
@@ -260,6 +271,15 @@ export class RedfishBmc {
     this.state.powerConsumedWatts = watts;
   }
 
+  /** Appends a record to the System's SEL or the Manager's log; returns it with its id and time. */
+  addLogEntry(log: 'system' | 'manager', entry: Omit<LogRecord, 'id' | 'created'> & { readonly created?: string }): LogRecord {
+    const list = log === 'system' ? this.systemLog : this.managerLog;
+    const last = list[list.length - 1];
+    const record: LogRecord = { ...entry, id: String((last === undefined ? 0 : Number(last.id)) + 1), created: entry.created ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    list.push(record);
+    return record;
+  }
+
   /** Every response waits this long first: lets tests abort a request in flight. */
   setResponseDelay(ms: number): void {
     this.responseDelayMs = ms;
@@ -297,6 +317,8 @@ export class RedfishBmc {
       fans: this.fans,
       voltages: this.voltages,
       powerConsumedWatts: this.state.powerConsumedWatts,
+      systemLog: this.systemLog,
+      managerLog: this.managerLog,
     };
   }
 
@@ -466,6 +488,18 @@ export class RedfishBmc {
         return get(() => thermal(this.view()));
       case `${chassisPath(view)}/Power`:
         return get(() => power(this.view()));
+      case `${systemPath(view)}/LogServices`:
+        return get(() => collection(`${systemPath(view)}/LogServices`, 'LogServiceCollection', 'Log Service Collection', [systemLogPath(view)]));
+      case systemLogPath(view):
+        return get(() => logService(systemLogPath(view), 'SEL', 'System Event Log', 'SEL', view.systemLog.length));
+      case `${systemLogPath(view)}/Entries`:
+        return get(() => logEntryCollection(systemLogPath(view), 'SEL', view.systemLog));
+      case `${managerPath(view)}/LogServices`:
+        return get(() => collection(`${managerPath(view)}/LogServices`, 'LogServiceCollection', 'Log Service Collection', [managerLogPath(view)]));
+      case managerLogPath(view):
+        return get(() => logService(managerLogPath(view), 'Log', 'Manager Event Log', 'Event', view.managerLog.length));
+      case `${managerLogPath(view)}/Entries`:
+        return get(() => logEntryCollection(managerLogPath(view), 'Event', view.managerLog));
       case `${ROOT}/SessionService`:
         return get(() => sessionService(SESSION_TIMEOUT_SECONDS));
       case `${ROOT}/SessionService/Sessions`:
@@ -480,6 +514,11 @@ export class RedfishBmc {
                   body: collection(`${ROOT}/SessionService/Sessions`, 'SessionCollection', 'Session Collection', [...this.sessions.keys()].map((id) => `${ROOT}/SessionService/Sessions/${id}`)),
                 },
         };
+    }
+    for (const [servicePath, records, entryType] of [[systemLogPath(view), view.systemLog, 'SEL'], [managerLogPath(view), view.managerLog, 'Event']] as const) {
+      const prefix = `${servicePath}/Entries/`;
+      const record = path.startsWith(prefix) ? records.find((r) => r.id === path.slice(prefix.length)) : undefined;
+      if (record !== undefined) return get(() => logEntry(servicePath, entryType, record));
     }
     const sessionPrefix = `${ROOT}/SessionService/Sessions/`;
     if (path.startsWith(sessionPrefix)) {

@@ -20,6 +20,7 @@ describe('simulated BMC resources against the DMTF schemas', () => {
   beforeAll(async () => {
     schemas = loadRedfishSchemas();
     bmc = await RedfishBmc.start({ powerState: 'On' });
+    bmc.addLogEntry('manager', { severity: 'OK', message: 'BMC firmware started', messageId: 'Base.1.22.Success' });
   });
   afterAll(async () => bmc?.close());
 
@@ -33,6 +34,14 @@ describe('simulated BMC resources against the DMTF schemas', () => {
     '/redfish/v1/Chassis/1U',
     '/redfish/v1/Chassis/1U/Thermal',
     '/redfish/v1/Chassis/1U/Power',
+    '/redfish/v1/Systems/1/LogServices',
+    '/redfish/v1/Systems/1/LogServices/SEL',
+    '/redfish/v1/Systems/1/LogServices/SEL/Entries',
+    '/redfish/v1/Systems/1/LogServices/SEL/Entries/1',
+    '/redfish/v1/Managers/bmc/LogServices',
+    '/redfish/v1/Managers/bmc/LogServices/Log',
+    '/redfish/v1/Managers/bmc/LogServices/Log/Entries',
+    '/redfish/v1/Managers/bmc/LogServices/Log/Entries/1',
     '/redfish/v1/SessionService',
     '/redfish/v1/SessionService/Sessions',
   ];

@@ -6,6 +6,7 @@
 import type { EventBus } from '../../actors/events/event-bus.ts';
 import type { LookupCommand } from '../../actors/lookup/lookup-protocol.ts';
 import type { NodeCommand } from '../../actors/node/node-protocol.ts';
+import type { PollerService } from '../../actors/poller/poller-service.ts';
 import type { EntityRouter } from '../../actors/runtime/entity-router.ts';
 import type { SecretSealer } from '../../actors/secret-port.ts';
 import type { WorkflowEngine } from '../../actors/workflow/workflow-engine.ts';
@@ -17,6 +18,8 @@ export interface NorthboundPorts {
   readonly nodes: EntityRouter<NodeCommand>;
   readonly lookups: EntityRouter<LookupCommand>;
   readonly workflows: WorkflowEngine;
+  /** The pollers (issue 7); absent on a member that runs none, where the pollers API answers 503. */
+  readonly pollers?: PollerService;
   readonly documents: DocumentStore;
   readonly events: EventBus;
   readonly sealer: SecretSealer;
