@@ -35,12 +35,15 @@ export interface AppDeps {
   readonly syslogTarget?: string | null;
   /** Installer templates, with the function that opens sealed task options for them. */
   readonly templates?: { readonly library: ProfileLibrary; readonly reveal: (options: Readonly<Record<string, unknown>>) => Record<string, unknown> };
+  /** Mounted ahead of everything, so it sees every request and its final status (request metrics). */
+  readonly instrument?: RequestHandler;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.instrument !== undefined) app.use(deps.instrument);
   // Before the southbound routes: `/api/2.0/templates/metadata` is a northbound list, not a template named "metadata".
   if (deps.redfish !== undefined) app.use('/redfish', deps.redfish.before);
   deps.northbound?.mount(app);

@@ -59,6 +59,12 @@ export interface AmqpEventStats {
   readonly republished: number;
 }
 
+/** Told of every broker confirm (metrics); it must not throw. */
+export interface AmqpPublishObserver {
+  /** Seconds from publishing the message on the channel to the broker's ack or nack. */
+  confirmed(seconds: number, outcome: 'ack' | 'nack'): void;
+}
+
 interface Outgoing {
   readonly key: string;
   readonly body: Buffer;
@@ -66,6 +72,8 @@ interface Outgoing {
   readonly type: string;
   readonly timestamp: number;
   nacks: number;
+  /** When it was last handed to a channel (process.hrtime), for the observer. */
+  publishedAt?: bigint;
 }
 
 /** A message the broker refuses (nacks) this many times is dropped: it will not get better. */
@@ -84,6 +92,7 @@ export class AmqpEventPublisher {
   private everConnected = false;
   private counters = { published: 0, dropped: 0, reconnects: 0, republished: 0 };
   private readonly waiters: { readonly test: () => boolean; readonly resolve: (ok: boolean) => void }[] = [];
+  private observer: AmqpPublishObserver | undefined;
 
   constructor(private readonly deps: { readonly log: Logger; readonly options: Partial<AmqpEventOptions> & Pick<AmqpEventOptions, 'url'> }) {
     this.options = { ...defaultAmqpEventOptions, ...deps.options };
@@ -161,6 +170,11 @@ export class AmqpEventPublisher {
     return { connected: this.channel !== undefined, buffered: this.buffer.length, unconfirmed: this.inFlight.size, ...this.counters };
   }
 
+  /** Sets (or with undefined, removes) the observer told of each confirm's latency. */
+  observe(observer: AmqpPublishObserver | undefined): void {
+    this.observer = observer;
+  }
+
   /** Resolves once connected with a channel (tests, and a CLI that wants to say so). */
   whenConnected(timeoutMs: number): Promise<boolean> {
     return this.until(() => this.channel !== undefined, timeoutMs);
@@ -229,6 +243,7 @@ export class AmqpEventPublisher {
       const m = this.buffer.shift();
       if (m === undefined) break;
       this.inFlight.add(m);
+      m.publishedAt = process.hrtime.bigint();
       let writable: boolean;
       try {
         writable = channel.publish(
@@ -251,6 +266,7 @@ export class AmqpEventPublisher {
   private confirmed(channel: ConfirmChannel, m: Outgoing, err: unknown): void {
     // A confirm from a dead channel is stale: `lost` already put the message back.
     if (this.channel !== channel || !this.inFlight.delete(m)) return;
+    if (m.publishedAt !== undefined) this.observer?.confirmed(Number(process.hrtime.bigint() - m.publishedAt) / 1e9, err === null || err === undefined ? 'ack' : 'nack');
     if (err === null || err === undefined) {
       this.counters.published++;
     } else if (++m.nacks >= maxNacks) {

@@ -8,6 +8,7 @@ import type { EntityBehavior, Message } from '../actors/runtime/entity.ts';
 import type { EntityRouter } from '../actors/runtime/entity-router.ts';
 import type { NodeDirectory } from './node-directory.ts';
 import type { ProtocolServer } from './protocol-server.ts';
+import type { ProtocolTimings } from './protocol-timings.ts';
 import { createSyslogServer } from './syslog/syslog-server.ts';
 import { createDhcpServer } from './dhcp/dhcp-server.ts';
 import { createTftpServer } from './tftp/tftp-server.ts';
@@ -18,6 +19,8 @@ export interface ProtocolServerDeps {
   readonly log: Logger;
   /** A router for an entity kind a protocol owns (e.g. DHCP lease pools), on the member's actor system. */
   readonly entities: <S, C extends Message, E extends Message>(behavior: EntityBehavior<S, C, E>) => EntityRouter<C>;
+  /** Where request and transfer durations go (metrics), when anyone listens. */
+  readonly timings?: ProtocolTimings;
 }
 
 export function protocolServers(deps: ProtocolServerDeps): ProtocolServer[] {

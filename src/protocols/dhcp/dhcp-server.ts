@@ -9,6 +9,7 @@ import { isIpv4 } from '../../actors/dhcp/ipv4-address.ts';
 import { createPoolBehavior } from '../../actors/dhcp/pool-entity.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { ProtocolServer } from '../protocol-server.ts';
+import type { ProtocolTimings } from '../protocol-timings.ts';
 import type { ProtocolServerDeps } from '../protocol-servers.ts';
 import { ActorLeasePool } from './actor-lease-pool.ts';
 import { resolveHttpBaseUrl, type BootSettings } from './boot-target.ts';
@@ -92,7 +93,7 @@ export function createDhcpServer(deps: ProtocolServerDeps, tuning: Partial<DhcpT
     const responder = new ProxyResponder(context);
     mode = { name: 'proxy', dhcp: (r) => responder.onDhcpPort(r), bootServer: (r, source) => responder.onBootServerPort(r, source) };
   }
-  return new DhcpListener(mode, { host: config.dhcp.host, port: config.dhcp.port, proxyPort: config.dhcp.proxyPort }, t, stats, log);
+  return new DhcpListener(mode, { host: config.dhcp.host, port: config.dhcp.port, proxyPort: config.dhcp.proxyPort }, t, stats, log, deps.timings);
 }
 
 type Respond = (request: ClientRequest, source: Destination) => Promise<Outcome>;
@@ -119,6 +120,7 @@ class DhcpListener implements DhcpServer {
     private readonly tuning: DhcpTuning,
     private readonly stats_: DhcpStats,
     private readonly log: Logger,
+    private readonly timings?: ProtocolTimings,
   ) {}
 
   async start(): Promise<void> {
@@ -193,8 +195,11 @@ class DhcpListener implements DhcpServer {
       return;
     }
     const request = read.request;
+    const started = process.hrtime.bigint();
+    const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     const outcome = await respond(request, source);
     if (outcome.kind === 'silent') {
+      this.timings?.dhcpRequest(elapsed(), request.messageType, 'none');
       this.stats_.add('silent');
       this.log.debug({ peer, macAddress: request.mac, messageType: request.messageType, reason: outcome.reason }, 'DHCP request not answered');
       return;
@@ -207,6 +212,7 @@ class DhcpListener implements DhcpServer {
       this.log.warn({ err: e, peer, to: `${outcome.to.address}:${outcome.to.port}` }, 'DHCP reply not sent');
       return;
     }
+    this.timings?.dhcpRequest(elapsed(), request.messageType, outcome.messageType);
     this.stats_.add('answered');
     const counter = replyCounters[outcome.messageType];
     if (counter) this.stats_.add(counter);

@@ -12,6 +12,7 @@ import type { MonorailConfig } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { NodeDirectory, ProtocolObservation } from '../node-directory.ts';
 import type { ProtocolServer } from '../protocol-server.ts';
+import type { ProtocolTimings } from '../protocol-timings.ts';
 import type { ProtocolServerDeps } from '../protocol-servers.ts';
 import { noDynamicFiles, type DynamicFileProvider } from './dynamic-files.ts';
 import { FileRoots } from './file-source.ts';
@@ -43,6 +44,8 @@ export interface TftpServerOptions {
   /** netascii renders the whole file in memory; larger files are refused in that mode (octet has no limit). */
   readonly maxNetasciiBytes: number;
   readonly dynamicFiles: DynamicFileProvider;
+  /** Where transfer durations go (metrics). */
+  readonly timings?: ProtocolTimings;
 }
 
 export const tftpDefaults = {
@@ -70,7 +73,7 @@ export function tftpServerOptions(config: MonorailConfig['tftp'], overrides: Par
 }
 
 export function createTftpServer(deps: ProtocolServerDeps, overrides: Partial<TftpServerOptions> = {}): ProtocolServer {
-  return new TftpServer(tftpServerOptions(deps.config.tftp, overrides), deps.directory, deps.log);
+  return new TftpServer(tftpServerOptions(deps.config.tftp, { ...(deps.timings === undefined ? {} : { timings: deps.timings }), ...overrides }), deps.directory, deps.log);
 }
 
 interface Listener {
@@ -324,6 +327,7 @@ export class TftpServer implements ProtocolServer {
 
   private ended(result: TransferResult, file: string, peer: Peer, nodeId: Promise<string | undefined>, log: Logger): void {
     const c = this.counters;
+    this.options.timings?.tftpTransfer(result.ms / 1000, result.outcome);
     switch (result.outcome) {
       case 'completed':
         c.transfersCompleted++;
