@@ -23,7 +23,6 @@ import { isMac, normalizeMac } from './actors/lookup/mac-address.ts';
 import { ActorSystem } from './actors/runtime/actor-system.ts';
 import type { Clock } from './actors/runtime/clock.ts';
 import { dispatchTo } from './actors/runtime/nact.ts';
-import type { LocalEntityRouter } from './actors/runtime/local-entity-router.ts';
 import type { Logger } from './logging/logger.ts';
 import { openStore } from './persistence/open-store.ts';
 import type { Store } from './persistence/store.ts';
@@ -58,6 +57,13 @@ import { loadDefinitionFiles } from './services/definition-files.ts';
 import { fetchHttpCaller } from './services/http-caller.ts';
 import { obmControl } from './services/obm-control.ts';
 import { templateRenderer } from './services/template-renderer.ts';
+import { startPollers, type PollerMember } from './pollers/poller-member.ts';
+import { pollerChassisSensors } from './api/redfish/chassis/poller-sensors.ts';
+import { MemberMetrics } from './metrics/member-metrics.ts';
+import { randomUUID } from 'node:crypto';
+import type { HostedEntityRouter } from './actors/runtime/entity-router.ts';
+import { shardOf } from './actors/runtime/shard-transport.ts';
+import { AmqpShardTransport } from './cluster/amqp-shard-transport.ts';
 
 export interface Monorail {
   readonly config: MonorailConfig;
@@ -65,14 +71,20 @@ export interface Monorail {
   readonly store: Store;
   readonly system: ActorSystem;
   readonly events: EventBus;
-  readonly nodes: LocalEntityRouter<NodeState, NodeCommand, NodeEvent>;
-  readonly lookups: LocalEntityRouter<LookupState, LookupCommand, LookupEvent>;
-  readonly addresses: LocalEntityRouter<AddressBinding, AddressCommand, AddressEvent>;
+  readonly nodes: HostedEntityRouter<NodeCommand>;
+  readonly lookups: HostedEntityRouter<LookupCommand>;
+  readonly addresses: HostedEntityRouter<AddressCommand>;
+  /** The AMQP shard transport when cluster.transport is `amqp`. */
+  readonly cluster?: AmqpShardTransport;
   readonly directory: NodeDirectory;
   readonly workflows: WorkflowEngine;
   /** The HTTP application and its northbound routes and accounts, when HTTP is enabled. */
   readonly api?: { readonly app: Express; readonly registry: ApiRegistry; readonly auth: Auth; readonly redfishDelivery: EventDelivery };
   readonly servers: readonly ProtocolServer[];
+  /** Pollers (issue 7): their router, runtime and the service the API uses. */
+  readonly pollers: PollerMember;
+  /** This member's Prometheus registry and hooks (served at /metrics). */
+  readonly metrics: MemberMetrics;
   stop(): Promise<void>;
 }
 
@@ -91,8 +103,19 @@ export interface StartOptions {
 export async function startMonorail(config: MonorailConfig, options: StartOptions): Promise<Monorail> {
   const log = options.log;
   const store = options.store ?? (await openStore(config));
+  const metrics = new MemberMetrics(config.metrics);
+  // On a cluster member every entity message travels through its shard's queue (src/cluster/).
+  const c = config.cluster;
+  const transport =
+    c.transport === 'amqp'
+      ? new AmqpShardTransport(
+          { url: c.amqpUrl, memberId: config.memberId, shards: c.shards, namespace: c.namespace, heartbeatSeconds: c.heartbeatSeconds, memberBeatMs: c.memberBeatMs, memberTimeoutMs: c.memberTimeoutMs, probeIntervalMs: c.probeIntervalMs, prefetch: c.prefetch },
+          log.child({ component: 'cluster' }),
+        )
+      : undefined;
   const system = new ActorSystem({
-    journal: store.journal,
+    ...(transport === undefined ? {} : { cluster: { transport, newMessageId: randomUUID } }),
+    journal: metrics.journal(store.journal),
     log,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     name: `monorail-${config.memberId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -100,9 +123,11 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     passivateAfterMs: config.actors.passivateAfterMs,
     snapshotEvery: config.actors.snapshotEvery,
   });
+  if (transport !== undefined) system.replies.attach(transport);
   const events = new EventBus(log.child({ component: 'events' }));
   const box = openSecretBox(config.secrets.key, config.dataDir, log);
   const sealer = secretSealer(box);
+  const pollers = startPollers({ system, documents: store.documents, events, sealer, box, log });
   // The engine needs the nodes router and the node behavior needs the engine: bound once both exist.
   const late: { engine?: WorkflowEngine } = {};
   // The lookups router is built after the conductor (lookups need the nodes router, whose supervisor
@@ -110,7 +135,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   let releaseNode: (node: NodeRecord) => void = () => undefined;
   const conductorHandle = createConductorHandler({ events, now: () => system.clock.now(), releaseNode: (node) => releaseNode(node) });
   const conductor = system.spawn<ConductorState, ConductorMessage>('conductor', { handled: 0 }, conductorHandle);
-  const nodes = system.entities(
+  const nodes = system.hosted(
     createNodeBehavior({
       nodes: store.documents.collection('nodes'),
       logs: store.documents.collection('logs'),
@@ -127,8 +152,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       onFault: (f) => dispatchTo(conductor, { type: 'node.fault', nodeId: f.id, fault: f.type, code: f.error.code, message: f.error.message } satisfies ConductorMessage),
     },
   );
-  const addresses = system.entities(addressBehavior);
-  const lookups = system.entities(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes, addresses }));
+  const addresses = system.hosted(addressBehavior);
+  const lookups = system.hosted(createLookupBehavior({ lookups: store.documents.collection('lookups'), nodes, addresses }));
   releaseNode = (node) => {
     for (const identifier of node.identifiers) {
       if (isMac(identifier)) lookups.tell(normalizeMac(identifier), { type: 'lookup.forget', nodeId: node.id });
@@ -169,6 +194,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const templates = new ProfileLibrary(store.documents.collection('templates'), () => true);
   const workflows = new WorkflowEngine({
     system,
+    distributed: transport !== undefined,
     nodes,
     workflows: docs.collection('workflows'),
     events,
@@ -209,12 +235,13 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   // Definitions stored through the API (PUT /workflows/graphs, /workflows/tasks) come last: they replace the others.
   const stored = await loadStoredDefinitions(storedDefinitionsDir(config.dataDir), workflows.library);
   if (stored > 0) log.info({ definitions: stored }, 'stored workflow definitions loaded');
-  const directory = createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) });
+  const directory = metrics.directory(createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) }));
   const servers = protocolServers({
     config,
     directory,
     log,
-    entities: (behavior) => system.entities(behavior),
+    entities: (behavior) => system.hosted(behavior),
+    timings: metrics.timings,
   });
   if (config.http.enabled) {
     const seeded = await profiles.seed(config.http.profilesDir, log);
@@ -223,7 +250,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     if (seededTemplates.length > 0) log.info({ templates: seededTemplates }, 'default templates loaded');
     const auth = await openAuth({ documents: store.documents, config, log });
     const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
-    const ports: NorthboundPorts = { nodes, lookups, workflows, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
+    const ports: NorthboundPorts = { nodes, lookups, workflows, pollers: pollers.service, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
     northbound.add({
       name: 'rest',
       bases: ['/api/2.0', '/api/current', '/api/common'],
@@ -236,6 +263,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     });
     // RackHD serves login at the root path too.
     northbound.add({ name: 'root', bases: [''], routes: loginRoutes(auth) });
+    const metricsRoutes = metrics.routes();
+    if (metricsRoutes !== undefined) northbound.add(metricsRoutes);
     redfishDelivery = new EventDelivery({
       subscriptions: docs.collection('subscriptions'),
       sealer,
@@ -246,11 +275,12 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     redfishDelivery.start(events);
     const redfish = redfishApi(
       ports,
-      { users: auth.users, roles: auth.roles, sessions: auth.sessions, logins: auth.logins, delivery: redfishDelivery, version: monorailVersion, sessionTimeoutSeconds: config.auth.sessionTtlSeconds },
+      { users: auth.users, roles: auth.roles, sessions: auth.sessions, logins: auth.logins, delivery: redfishDelivery, version: monorailVersion, sessionTimeoutSeconds: config.auth.sessionTtlSeconds, sensors: pollerChassisSensors(pollers.service) },
       { authenticator: auth.authenticator, log: log.child({ component: 'redfish' }) },
     );
     for (const group of redfish.groups) northbound.add(group);
     const app = createApp({
+      instrument: metrics.httpRequests,
       northbound,
       redfish: redfish.http,
       directory,
@@ -268,15 +298,48 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     const tls = tlsOptions(config.http.tls);
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port, ...(tls === undefined ? {} : { tls }) }));
   }
+  metrics.watch({ actors: system, servers, workflows: docs.collection('workflows'), amqp: eventServices.amqp });
   // Instances that were running when the process last stopped carry on, and claims whose instance was never
   // created (a crash between the node's journal write and the workflow's) get it now.
-  const claimed = await docs.collection('nodes').find({ 'activeWorkflow.id': { $exists: true } });
-  const claims = [];
-  for (const n of claimed) {
-    const claim = n.activeWorkflow;
-    if (claim !== undefined && (await docs.collection('workflows').get(claim.id)) === undefined) claims.push({ nodeId: n.id, claim });
+  const unstartedClaims = async (select: (workflowId: string) => boolean) => {
+    const claimed = await docs.collection('nodes').find({ 'activeWorkflow.id': { $exists: true } });
+    const claims = [];
+    for (const n of claimed) {
+      const claim = n.activeWorkflow;
+      if (claim !== undefined && select(claim.id) && (await docs.collection('workflows').get(claim.id)) === undefined) claims.push({ nodeId: n.id, claim });
+    }
+    return claims;
+  };
+  if (transport === undefined) {
+    await workflows.resumeAll(await unstartedClaims(() => true));
+    // Poller timers live in memory: every poller that is not paused schedules itself again.
+    await pollers.wake();
+  } else {
+    // On a cluster the same happens per shard, on whichever member acquires it, and stops when it is handed on.
+    const inShard = (kind: string, shard: number) => (id: string) => shardOf(kind, id, transport.shards) === shard;
+    system.onShards({
+      acquired: async (shard) => {
+        await workflows.resumeShard(inShard(workflows.router.kind, shard));
+        for (const claim of await unstartedClaims(inShard(workflows.router.kind, shard))) workflows.startClaimed(claim.nodeId, claim.claim);
+        await pollers.wake(inShard(pollers.router.kind, shard));
+      },
+      released: async (shard) => {
+        pollers.release(inShard(pollers.router.kind, shard));
+        workflows.closeShard(inShard(workflows.router.kind, shard));
+      },
+    });
+    try {
+      await transport.start(system.shardLifecycle, system.replies);
+    } catch (e) {
+      pollers.close();
+      workflows.close();
+      await eventServices.stop();
+      await redfishDelivery?.stop();
+      await system.stop();
+      if (!options.store) await store.close();
+      throw e;
+    }
   }
-  await workflows.resumeAll(claims);
   try {
     for (const server of servers) {
       await server.start();
@@ -288,6 +351,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     await redfishDelivery?.stop();
     for (const server of servers) await server.stop().catch(() => undefined);
     microkernel.abort.abort();
+    await transport?.stop();
+    pollers.close();
     workflows.close();
     await system.stop();
     if (!options.store) await store.close();
@@ -308,15 +373,22 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     workflows,
     ...(api === undefined ? {} : { api }),
     servers,
+    pollers,
+    metrics,
+    ...(transport === undefined ? {} : { cluster: transport }),
     async stop() {
       if (stopped) return;
       stopped = true;
+      metrics.stop();
       // Open event streams would hold the HTTP server open, and webhook status must be written before the store closes.
       await eventServices.stop();
       await redfishDelivery?.stop();
       // Stop accepting packets before the actors they would reach go away.
       for (const server of [...servers].reverse()) await server.stop();
       microkernel.abort.abort();
+      // A cluster member hands its shards on (their actors stopped first) before its actor system stops.
+      await transport?.stop();
+      pollers.close();
       // Running task attempts stop without reporting: their workflows resume from the journal next time.
       workflows.close();
       await system.stop();

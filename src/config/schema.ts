@@ -86,6 +86,28 @@ export const ConfigSchema = Type.Object(
           ),
           { default: [], description: 'Every member of the cluster; empty for a single-host deployment.' },
         ),
+        namespace: Type.String({
+          minLength: 1,
+          maxLength: 100,
+          pattern: '^[A-Za-z0-9_.-]+$',
+          default: 'monorail',
+          description: 'Prefix of the exchanges and queues the cluster declares (`<namespace>.shard.<n>`, …): two clusters sharing a broker need different ones.',
+        }),
+        heartbeatSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 600,
+          default: 5,
+          description: 'AMQP heartbeat negotiated with the broker. A member that hangs (not one that dies: that is noticed at once) loses its shards after about twice this.',
+        }),
+        memberBeatMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 500, description: 'How often a member announces itself and the shards it owns on the members exchange.' }),
+        memberTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 2000,
+          description: 'A member not heard from for this long is no longer counted when balancing, and the shards it claimed are probed so their new owner learns it owns them.',
+        }),
+        probeIntervalMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 250, description: 'How often shards no live member claims are probed.' }),
+        prefetch: Type.Integer({ minimum: 1, maximum: 65_535, default: 200, description: 'Unacknowledged deliveries per shard consumer (AMQP basic.qos).' }),
       },
       { ...closed, description: 'Clustering and actor sharding.' },
     ),
@@ -129,6 +151,19 @@ export const ConfigSchema = Type.Object(
         }),
       },
       { ...closed, description: 'HTTP server.' },
+    ),
+
+    metrics: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve Prometheus metrics at GET /metrics on the HTTP server (needs http.enabled).' }),
+        access: oneOf(['public', 'ReadOnly', 'Operator', 'Administrator'], {
+          default: 'public',
+          description:
+            'Who may read /metrics. `public` (no credentials) is what a default Prometheus scrape config expects, and the page holds counts only (no node ids, addresses or secrets). A role requires a user with at least that role: give Prometheus `basic_auth` of such a user (HTTPS, or auth.allowBasicOverHttp) or a login token.',
+        }),
+        processMetrics: Type.Boolean({ default: true, description: "Include Node.js process metrics (CPU, memory, GC, handles, event-loop lag) under prom-client's standard names." }),
+      },
+      { ...closed, description: 'Prometheus metrics of this member.' },
     ),
 
     dhcp: Type.Object(

@@ -169,11 +169,26 @@ export class TaskRunnerHost<S> {
   /** Stops every task actor without reporting: used on shutdown, after which the journal resumes them. */
   close(): void {
     this.closed = true;
+    this.stopWhere(() => true, 'member stopping');
+  }
+
+  /** Stops, without reporting, the task actors of the instances `select` picks (their shard is handed over). */
+  closeWhere(select: (workflowId: string) => boolean): void {
+    this.stopWhere(select, 'shard handed over');
+  }
+
+  private stopWhere(select: (workflowId: string) => boolean, reason: string): void {
     for (const rt of [...this.running.values()]) {
-      rt.stopping = { status: 'cancelled', reason: 'member stopping' };
-      rt.abort.abort(new TaskError('TASK_CANCELLED', 'member stopping'));
+      if (!select(rt.req.workflowId)) continue;
+      rt.stopping = { status: 'cancelled', reason };
+      rt.abort.abort(new TaskError('TASK_CANCELLED', reason));
       this.finish(rt);
     }
+  }
+
+  /** Whether a task of the node runs on this member. */
+  runsFor(nodeId: string): boolean {
+    return (this.byNode.get(nodeId)?.size ?? 0) > 0;
   }
 
   stats(): TaskRunnerStats {

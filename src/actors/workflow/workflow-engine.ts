@@ -15,7 +15,7 @@ import type { NodeCommand } from '../node/node-protocol.ts';
 import type { ActorSystem } from '../runtime/actor-system.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EntityRouter } from '../runtime/entity-router.ts';
-import type { LocalEntityRouter } from '../runtime/local-entity-router.ts';
+import type { HostedEntityRouter } from '../runtime/entity-router.ts';
 import { sealSecrets, type SecretSealer } from '../secret-port.ts';
 import { builtinBaseTasks } from './builtin/base-tasks.ts';
 import { builtinGraphs, graphPurposes } from './builtin/graphs.ts';
@@ -25,10 +25,10 @@ import { planWorkflow } from './graph-plan.ts';
 import type { Options } from './definition-types.ts';
 import type { Job } from './job.ts';
 import type { JobServices } from './job-services.ts';
-import type { AgentCommands, AgentReport } from './task-input.ts';
+import type { AgentCommands, AgentReport, TaskInput } from './task-input.ts';
 import { TaskRunnerHost, type ExternalScope } from './task-runner.ts';
 import { createWorkflowBehavior } from './workflow-entity.ts';
-import { activeWorkflowStatuses, type WorkflowCommand, type WorkflowEvent, type WorkflowRecord, type WorkflowSpec, type WorkflowState } from './workflow-protocol.ts';
+import { activeWorkflowStatuses, type WorkflowCommand, type WorkflowRecord, type WorkflowSpec } from './workflow-protocol.ts';
 
 export interface WorkflowEngineDeps {
   readonly system: ActorSystem;
@@ -42,6 +42,8 @@ export interface WorkflowEngineDeps {
   readonly sealer: SecretSealer;
   readonly clock: Clock;
   readonly log: Logger;
+  /** On a cluster member: instances live on their shard's owner, so task input is routed through them. */
+  readonly distributed?: boolean;
 }
 
 export interface RunGraphRequest {
@@ -54,7 +56,7 @@ export interface RunGraphRequest {
 
 export class WorkflowEngine {
   readonly library = new DefinitionLibrary();
-  readonly router: LocalEntityRouter<WorkflowState, WorkflowCommand, WorkflowEvent>;
+  readonly router: HostedEntityRouter<WorkflowCommand>;
   readonly tasks: TaskRunnerHost<JobServices>;
   private readonly log: Logger;
 
@@ -86,7 +88,7 @@ export class WorkflowEngine {
       clock: d.clock,
       log: this.log,
     });
-    this.router = d.system.entities(
+    this.router = d.system.hosted(
       createWorkflowBehavior({
         library: this.library,
         resumePolicy: (runJob, options) => {
@@ -99,7 +101,10 @@ export class WorkflowEngine {
         events: d.events,
         releaseNode: (nodeId, workflowId, _graph, status) => d.nodes.tell(nodeId, { type: 'node.releaseWorkflow', workflowId, status }),
         tellParent: (parent, workflowId, status) => {
-          this.tasks.deliverToTask(parent.workflowId, parent.taskId, { type: 'graph.finished', workflowId, status });
+          const input = { type: 'graph.finished', workflowId, status } as const;
+          // On a cluster the parent's task runs wherever the parent instance lives.
+          if (this.d.distributed !== true) this.tasks.deliverToTask(parent.workflowId, parent.taskId, input);
+          else this.router.tell(parent.workflowId, { type: 'workflow.taskInput', taskId: parent.taskId, input });
         },
         newTaskId: () => newEntityId(d.clock.now()),
       }),
@@ -166,22 +171,59 @@ export class WorkflowEngine {
     return { workflows: active.length, claims: claims.length };
   }
 
+  /**
+   * On a cluster member: the instances of a shard this member just acquired resume here, and node claims
+   * whose instance (in that shard) was never created get it.
+   */
+  async resumeShard(inShard: (workflowId: string) => boolean): Promise<number> {
+    const active = (await this.d.workflows.find({ status: { $in: [...activeWorkflowStatuses] } })).filter((wf) => inShard(wf.id));
+    for (const wf of active) this.router.tell(wf.id, { type: 'workflow.resume' });
+    if (active.length > 0) this.log.info({ workflows: active.length }, 'resuming the workflows of an acquired shard');
+    return active.length;
+  }
+
+  /** A shard is being handed over: its running task actors stop without reporting; the next owner resumes them. */
+  closeShard(inShard: (workflowId: string) => boolean): void {
+    this.tasks.closeWhere(inShard);
+  }
+
   // ---- what the southbound endpoints hand to running tasks --------------------------------------
+  // On a single member the task actors are here; on a cluster they run on the member owning the node's
+  // instance, which the request reaches through the instance (`workflow.nodeInput`, `workflow.agentPoll`).
 
-  requestCommands(nodeId: string): AgentCommands | undefined {
-    return this.tasks.requestCommands(nodeId);
+  async requestCommands(nodeId: string): Promise<AgentCommands | undefined> {
+    const local = this.tasks.requestCommands(nodeId);
+    if (local !== undefined || this.d.distributed !== true || this.tasks.runsFor(nodeId)) return local;
+    const workflowId = await this.activeWorkflowOf(nodeId);
+    if (workflowId === undefined) return undefined;
+    return (await this.router.ask(workflowId, { type: 'workflow.agentPoll', nodeId })) ?? undefined;
   }
 
-  respondCommands(nodeId: string, report: AgentReport): boolean {
-    return this.tasks.respondCommands(nodeId, report);
+  async respondCommands(nodeId: string, report: AgentReport): Promise<boolean> {
+    return (await this.deliverToNode(nodeId, { type: 'microkernel.results', nodeId, report })) > 0;
   }
 
-  notify(nodeId: string, data: Options): number {
-    return this.tasks.deliverToNode(nodeId, { type: 'notification', nodeId, data });
+  notify(nodeId: string, data: Options): Promise<number> {
+    return this.deliverToNode(nodeId, { type: 'notification', nodeId, data });
   }
 
   observe(nodeId: string, observation: ProtocolObservation): void {
-    this.tasks.deliverToNode(nodeId, { type: 'protocol', nodeId, observation });
+    this.deliverToNode(nodeId, { type: 'protocol', nodeId, observation }).catch((e: unknown) => this.log.debug({ err: e, nodeId }, 'observation not delivered'));
+  }
+
+  private async deliverToNode(nodeId: string, input: TaskInput): Promise<number> {
+    if (this.d.distributed !== true || this.tasks.runsFor(nodeId)) return this.tasks.deliverToNode(nodeId, input);
+    const workflowId = await this.activeWorkflowOf(nodeId);
+    if (workflowId === undefined) return 0;
+    return this.router.ask(workflowId, { type: 'workflow.nodeInput', nodeId, input });
+  }
+
+  private async activeWorkflowOf(nodeId: string): Promise<string | undefined> {
+    try {
+      return (await this.d.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow?.id;
+    } catch {
+      return undefined;
+    }
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import type { DefinitionLookup } from './definition-library.ts';
 import type { GraphDefinition, Options } from './definition-types.ts';
 import { planWorkflow, progressOf, schedule } from './graph-plan.ts';
 import type { LaunchRequest } from './task-runner.ts';
+import type { AgentCommands, TaskInput } from './task-input.ts';
 import {
   activeWorkflowStatuses,
   workflowEventTypes,
@@ -33,6 +34,10 @@ export interface TaskLauncher {
   launch(req: LaunchRequest): void;
   abort(workflowId: string, taskId: string, reason: string): void;
   isRunning(workflowId: string, taskId: string, attempt: number): boolean;
+  /** Input for the running tasks of a node; how many took it. */
+  deliverToNode(nodeId: string, input: TaskInput): number;
+  deliverToTask(workflowId: string, taskId: string, input: TaskInput): boolean;
+  requestCommands(nodeId: string): AgentCommands | undefined;
 }
 
 export interface WorkflowEntityDeps {
@@ -406,6 +411,15 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
         case 'workflow.resume':
           await resume(ctx, command.spec);
           await settle();
+          return;
+        case 'workflow.nodeInput':
+          ctx.reply(command.replyTo, d.launcher.deliverToNode(command.nodeId, command.input));
+          return;
+        case 'workflow.taskInput':
+          d.launcher.deliverToTask(ctx.id, command.taskId, command.input);
+          return;
+        case 'workflow.agentPoll':
+          ctx.reply(command.replyTo, d.launcher.requestCommands(command.nodeId) ?? null);
           return;
       }
     },

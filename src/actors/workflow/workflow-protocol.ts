@@ -7,6 +7,7 @@
  */
 import type { ErrorWire } from '../../errors.ts';
 import type { ReplyTo } from '../runtime/reply.ts';
+import type { AgentCommands, TaskInput } from './task-input.ts';
 import type { Options, WaitState } from './definition-types.ts';
 
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timeout' | 'skipped';
@@ -92,7 +93,15 @@ export type WorkflowCommand =
   | { readonly type: 'workflow.taskEnded'; readonly taskId: string; readonly attempt: number; readonly outcome: TaskOutcome }
   | { readonly type: 'workflow.taskProgress'; readonly taskId: string; readonly description: string; readonly value?: number; readonly maximum?: number }
   /** After a restart: pick up running tasks and start what is ready. `spec` recreates an instance a node claimed but that never got created. */
-  | { readonly type: 'workflow.resume'; readonly spec?: WorkflowSpec };
+  | { readonly type: 'workflow.resume'; readonly spec?: WorkflowSpec }
+  /**
+   * Input for the tasks this instance runs, routed through the instance so that it reaches the member running
+   * them (on a cluster the microkernel's HTTP request or an installer's notification may arrive anywhere).
+   * Nothing is journalled: the task actors are this incarnation's.
+   */
+  | { readonly type: 'workflow.nodeInput'; readonly nodeId: string; readonly input: TaskInput; readonly replyTo: ReplyTo<number> }
+  | { readonly type: 'workflow.taskInput'; readonly taskId: string; readonly input: TaskInput }
+  | { readonly type: 'workflow.agentPoll'; readonly nodeId: string; readonly replyTo: ReplyTo<AgentCommands | null> };
 
 export type WorkflowEvent =
   | { readonly type: 'workflow.created'; readonly workflow: WorkflowRecord }

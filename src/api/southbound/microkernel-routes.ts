@@ -23,9 +23,10 @@ import type { NodeDirectory } from '../../protocols/node-directory.ts';
 
 /** What the routes need from the workflow engine. */
 export interface MicrokernelGateway {
-  requestCommands(nodeId: string): unknown;
-  respondCommands(nodeId: string, report: AgentReportBody): boolean;
-  notify(nodeId: string, data: Readonly<Record<string, unknown>>): number;
+  /** Asynchronous: on a cluster the node's tasks may run on another member. */
+  requestCommands(nodeId: string): Promise<unknown>;
+  respondCommands(nodeId: string, report: AgentReportBody): Promise<boolean>;
+  notify(nodeId: string, data: Readonly<Record<string, unknown>>): Promise<number>;
 }
 
 export interface AgentScriptContext {
@@ -84,9 +85,9 @@ export function mountMicrokernelRoutes(app: Express, deps: MicrokernelRoutesDeps
     res.type('text/plain').send(script);
   };
 
-  const commands: RequestHandler = (req, res) => {
+  const commands: RequestHandler = async (req, res) => {
     const nodeId = nodeIdParam(req.params['identifier']);
-    const reply = deps.gateway.requestCommands(nodeId);
+    const reply = await deps.gateway.requestCommands(nodeId);
     if (reply === undefined) {
       res.status(404).json({ message: `no commands for node ${nodeId}`, status: 404 });
       return;
@@ -94,7 +95,7 @@ export function mountMicrokernelRoutes(app: Express, deps: MicrokernelRoutesDeps
     res.json(reply);
   };
 
-  const results: RequestHandler = (req, res) => {
+  const results: RequestHandler = async (req, res) => {
     const nodeId = nodeIdParam(req.params['identifier']);
     const body: unknown = req.body;
     if (!validReport(body)) {
@@ -105,19 +106,19 @@ export function mountMicrokernelRoutes(app: Express, deps: MicrokernelRoutesDeps
     if (body.identifier !== undefined && body.identifier !== nodeId) {
       throw new ValidationError('identifier in the body does not match the URL', [{ path: 'identifier', message: 'does not match the URL' }]);
     }
-    if (!deps.gateway.respondCommands(nodeId, { ...body, identifier: nodeId })) {
+    if (!(await deps.gateway.respondCommands(nodeId, { ...body, identifier: nodeId }))) {
       res.status(404).json({ message: `no task of node ${nodeId} is waiting for results`, status: 404 });
       return;
     }
     res.status(201).json({ message: 'accepted', status: 201 });
   };
 
-  const notification = (progress: boolean): RequestHandler => (req, res) => {
+  const notification = (progress: boolean): RequestHandler => async (req, res) => {
     const body: unknown = req.body ?? {};
     const nodeId = nodeIdParam(typeof req.query['nodeId'] === 'string' ? req.query['nodeId'] : typeof (body as { nodeId?: unknown }).nodeId === 'string' ? (body as { nodeId: string }).nodeId : undefined);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('notification body must be a JSON object', [{ path: '(root)', message: 'expected an object' }]);
     const data = progress ? { progress: body as Record<string, unknown> } : (body as Record<string, unknown>);
-    const delivered = deps.gateway.notify(nodeId, data);
+    const delivered = await deps.gateway.notify(nodeId, data);
     // RackHD answers 201 whether or not a task was waiting; the count says whether one was.
     res.status(201).json({ message: 'accepted', status: 201, delivered });
   };

@@ -249,23 +249,23 @@ describe('workflow engine', () => {
     // The bootstrap asked the node to boot the microkernel.
     expect((await h.fixture.monorail.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow?.boot?.profile).toBe('microkernel.ipxe');
     // The agent's first poll ends the bootstrap; nothing to run yet.
-    expect(h.engine.requestCommands(nodeId)).toBeUndefined();
-    let commands = h.engine.requestCommands(nodeId);
+    expect(await h.engine.requestCommands(nodeId)).toBeUndefined();
+    let commands = await h.engine.requestCommands(nodeId);
     for (let i = 0; commands === undefined && i < 100; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      commands = h.engine.requestCommands(nodeId);
+      commands = await h.engine.requestCommands(nodeId);
     }
     expect(commands).toEqual({ identifier: nodeId, tasks: [{ cmd: 'dmidecode', catalog: {} }] });
-    expect(h.engine.requestCommands(nodeId)).toBeUndefined();
+    expect(await h.engine.requestCommands(nodeId)).toBeUndefined();
     const dmi = readFileSync('test/fixtures/catalogs/dmidecode/qemu-q35.txt', 'utf8');
-    expect(h.engine.respondCommands(nodeId, { identifier: nodeId, tasks: [{ cmd: 'dmidecode', stdout: dmi, stderr: '', error: null }] })).toBe(true);
-    let lspci = h.engine.requestCommands(nodeId);
+    expect(await h.engine.respondCommands(nodeId, { identifier: nodeId, tasks: [{ cmd: 'dmidecode', stdout: dmi, stderr: '', error: null }] })).toBe(true);
+    let lspci = await h.engine.requestCommands(nodeId);
     for (let i = 0; lspci === undefined && i < 100; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      lspci = h.engine.requestCommands(nodeId);
+      lspci = await h.engine.requestCommands(nodeId);
     }
     expect(lspci?.tasks[0]?.cmd).toBe('lspci -nn -vmm');
-    h.engine.respondCommands(nodeId, { identifier: nodeId, tasks: [{ cmd: 'lspci -nn -vmm', stdout: '', stderr: 'lspci: not found', error: { code: 127, message: 'lspci: not found' } }] });
+    await h.engine.respondCommands(nodeId, { identifier: nodeId, tasks: [{ cmd: 'lspci -nn -vmm', stdout: '', stderr: 'lspci: not found', error: { code: 127, message: 'lspci: not found' } }] });
     const done = await h.finished(wf.id);
     expect(done.status).toBe('succeeded');
     const byLabel = Object.fromEntries(done.tasks.map((t) => [t.label, done.runs[t.taskId]]));

@@ -13,33 +13,47 @@ import { configRoutes } from './config-routes.ts';
 import { definitionRoutes } from './definition-routes.ts';
 import { fileDefinitionStore, storedDefinitionsDir, type DefinitionStore } from './definition-store.ts';
 import { fileRoutes } from './file-routes.ts';
+import { firmwareRoutes } from './firmware-routes.ts';
 import { FileStore, filesDir } from './file-store.ts';
+import { ibmRoutes } from './ibm-routes.ts';
+import { secretBoxIbmSealer, type IbmConfigSealer } from './ibm-sealing.ts';
+import { ledRoutes } from './led-routes.ts';
 import { libraryRoutes } from './library-routes.ts';
 import { lookupRoutes } from './lookup-routes.ts';
 import { nodeRoutes } from './node-routes.ts';
+import { notificationRoutes } from './notification-routes.ts';
 import { obmRoutes } from './obm-routes.ts';
+import { pollerRoutes } from './poller-routes.ts';
 import { secretBoxObmSealer, type ObmConfigSealer } from './obm-sealing.ts';
 import { relationRoutes } from './relation-routes.ts';
 import { schemaRoutes, type OpenApiSource } from './schema-routes.ts';
+import { skuPackRoutes } from './sku-pack-routes.ts';
 import { skuRoutes } from './sku-routes.ts';
+import { staticFileRoutes } from './static-file-routes.ts';
 import { tagRoutes } from './tag-routes.ts';
+import { taskSchemaRoutes } from './task-schema-routes.ts';
 import { workflowRoutes } from './workflow-routes.ts';
 
 export interface RestRouteDeps {
   /** Seals OBM credentials before they are stored (secretBoxObmSealer on the member's SecretBox). */
   readonly obmSealer: ObmConfigSealer;
+  /** Seals IBM credentials (SSH passwords and keys, SNMP communities) the same way. */
+  readonly ibmSealer: IbmConfigSealer;
   /** Keeps definitions put through the API across restarts. */
   readonly definitions: DefinitionStore;
   readonly files: FileStore;
   /** The registry these routes are added to: /openapi.json and /schemas describe all of it. */
   readonly registry: OpenApiSource;
-  readonly limits?: { readonly maxFileBytes?: number; readonly maxSourceBytes?: number };
+  readonly limits?: { readonly maxFileBytes?: number; readonly maxSourceBytes?: number; readonly maxPackBytes?: number };
+  /** The directory `/files/static/list` lists; the member's `http.staticRoot` when left out. */
+  readonly staticRoot?: string;
 }
 
 /** The production dependencies: the member's SecretBox, `<dataDir>/definitions` and `<dataDir>/files`. */
 export function restRouteDeps(ports: NorthboundPorts, box: SecretBox, registry: OpenApiSource): RestRouteDeps {
   return {
     obmSealer: secretBoxObmSealer(box),
+    ibmSealer: secretBoxIbmSealer(box),
     definitions: fileDefinitionStore(storedDefinitionsDir(ports.config.dataDir)),
     files: new FileStore(filesDir(ports.config.dataDir), () => ports.documents.collection('files'), ports.now),
     registry,
@@ -55,13 +69,24 @@ export function restRoutes(ports: NorthboundPorts, deps: RestRouteDeps): ApiRout
     ...workflowRoutes(ports),
     ...nodeRoutes(ports, deps.obmSealer),
     ...catalogRoutes(ports),
+    // Before obmRoutes: `/obms/led` is not an OBM record's id.
+    ...ledRoutes(ports),
     ...obmRoutes(ports, deps.obmSealer),
+    ...ibmRoutes(ports, deps.ibmSealer),
+    ...firmwareRoutes(ports),
+    ...notificationRoutes(ports),
     ...relationRoutes(ports),
     ...lookupRoutes(ports),
+    ...pollerRoutes(ports),
+    ...skuPackRoutes(ports, deps.definitions, deps.limits?.maxPackBytes === undefined ? {} : { maxPackBytes: deps.limits.maxPackBytes }),
     ...skuRoutes(ports),
     ...libraryRoutes(ports, deps.limits?.maxSourceBytes === undefined ? {} : { maxSourceBytes: deps.limits.maxSourceBytes }),
+    // Before fileRoutes: `/files/static/list` is no file's metadata.
+    ...staticFileRoutes(ports, deps.staticRoot),
     ...fileRoutes(ports, deps.files, deps.limits?.maxFileBytes === undefined ? {} : { maxFileBytes: deps.limits.maxFileBytes }),
     ...configRoutes(ports),
+    // Before schemaRoutes: `/schemas/tasks` is not a body schema's id.
+    ...taskSchemaRoutes(ports),
     ...schemaRoutes(deps.registry),
   ];
 }
