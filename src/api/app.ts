@@ -7,6 +7,7 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
+import { traceRequests } from '../tracing/http-trace.ts';
 import type { NodeDirectory } from '../protocols/node-directory.ts';
 import { errorHandler } from './error-handler.ts';
 import type { ApiRegistry } from './northbound/api-registry.ts';
@@ -43,6 +44,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // First, so every later handler, log line and actor message of the request runs in its trace.
+  app.use(traceRequests());
   if (deps.instrument !== undefined) app.use(deps.instrument);
   // Before the southbound routes: `/api/2.0/templates/metadata` is a northbound list, not a template named "metadata".
   if (deps.redfish !== undefined) app.use('/redfish', deps.redfish.before);

@@ -10,12 +10,17 @@
  * not confirmed when a connection dies are put back at the front and sent again on the next one, so
  * delivery is at least once: consumers that must not see an event twice use its `messageId`.
  * The bus subscriber only appends to the buffer: the publisher is never held up by the broker.
+ *
+ * The trace of the work that raised an event (W3C Trace Context, src/tracing) travels in the AMQP header
+ * `traceparent`, not in the body: RackHD's envelope stays exactly as its consumers know it.
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, RecoveringChannelModel } from 'amqplib';
 import { routingKeyOf, type DomainEvent, type Subscriber } from '../actors/events/event-bus.ts';
 import type { Logger } from '../logging/logger.ts';
+import { formatTraceparent } from '../tracing/trace-context.ts';
+import { currentTrace } from '../tracing/trace-scope.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 
 export interface AmqpEventOptions {
@@ -71,6 +76,8 @@ interface Outgoing {
   readonly messageId: string;
   readonly type: string;
   readonly timestamp: number;
+  /** The publishing work's trace context (the bus calls subscribers synchronously, in the publisher's trace). */
+  readonly traceparent?: string;
   nacks: number;
   /** When it was last handed to a channel (process.hrtime), for the observer. */
   publishedAt?: bigint;
@@ -195,6 +202,7 @@ export class AmqpEventPublisher {
       return;
     }
     const createdAt = Date.parse(event.createdAt);
+    const trace = currentTrace();
     const outgoing: Outgoing = {
       key: routingKeyOf(event),
       body,
@@ -202,6 +210,7 @@ export class AmqpEventPublisher {
       type: `${event.type}.${event.action}`,
       timestamp: Math.floor((Number.isNaN(createdAt) ? Date.now() : createdAt) / 1000),
       nacks: 0,
+      ...(trace === undefined ? {} : { traceparent: formatTraceparent(trace) }),
     };
     if (this.buffer.push(outgoing) !== undefined) this.dropped(1);
     // Publishing waits for the next turn: the bus's publisher is an actor, and never waits on the broker.
@@ -250,7 +259,15 @@ export class AmqpEventPublisher {
           this.options.exchange,
           m.key,
           m.body,
-          { persistent: true, contentType: 'application/json', messageId: m.messageId, type: m.type, timestamp: m.timestamp, appId: 'monorail' },
+          {
+            persistent: true,
+            contentType: 'application/json',
+            messageId: m.messageId,
+            type: m.type,
+            timestamp: m.timestamp,
+            appId: 'monorail',
+            ...(m.traceparent === undefined ? {} : { headers: { traceparent: m.traceparent } }),
+          },
           (err: unknown) => this.confirmed(channel, m, err),
         );
       } catch (e) {

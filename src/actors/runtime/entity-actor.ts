@@ -15,6 +15,8 @@
  */
 import { DuplicateDeliveryError, EntityHandlerError, JournalCorruptError, MonorailError, PersistFailedError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
+import type { TraceContext } from '../../tracing/trace-context.ts';
+import { runInSpan } from '../../tracing/trace-scope.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock } from './clock.ts';
 import type { EntityBehavior, EntityContext, Message } from './entity.ts';
@@ -34,14 +36,21 @@ export interface InboundReceipt {
   settle(outcome: 'handled' | 'requeue'): void;
 }
 
-/** A command waiting for an incarnation, with its receipt when it came over the transport. */
+/**
+ * A command waiting for an incarnation, with its receipt when it came over the transport, and the trace
+ * of whoever sent it (W3C Trace Context): the handler runs as a span of that trace, so its logs and the
+ * messages it sends in turn carry it. The trace rides on the envelope, not on the command types.
+ */
 export interface Queued<C> {
   readonly command: C;
   readonly receipt?: InboundReceipt;
+  readonly trace?: TraceContext;
 }
 
 /** What the router sends an incarnation. */
-export type EntityEnvelope<C> = { readonly kind: 'command'; readonly command: C; readonly receipt?: InboundReceipt } | { readonly kind: 'passivate' };
+export type EntityEnvelope<C> =
+  | { readonly kind: 'command'; readonly command: C; readonly receipt?: InboundReceipt; readonly trace?: TraceContext }
+  | { readonly kind: 'passivate' };
 
 /** How an incarnation reports its end to the router that owns it. */
 export interface IncarnationHooks<C> {
@@ -72,6 +81,8 @@ export interface EntityKindRuntime<S, C extends Message, E extends Message> {
   readonly hooks: IncarnationHooks<C>;
   /** A logger for one incarnation; called at most once per incarnation, when it first logs. */
   readonly logFor: (id: string, incarnation: number) => Logger;
+  /** Whether each handled command is logged (at `trace` level): where a trace shows which entities it passed through. */
+  readonly logsCommands: () => boolean;
 }
 
 interface Incarnate<S> {
@@ -152,10 +163,10 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
     switch (envelope.kind) {
       case 'command': {
         const { receipt } = envelope;
-        if (receipt === undefined) return this.handleCommand(current, envelope.command, ctx, undefined);
+        if (receipt === undefined) return runInSpan(envelope.trace, () => this.handleCommand(current, envelope.command, ctx, undefined));
         let settled: 'handled' | 'requeue' = 'handled';
         try {
-          return await this.handleCommand(current, envelope.command, ctx, receipt, (outcome) => (settled = outcome));
+          return await runInSpan(envelope.trace, () => this.handleCommand(current, envelope.command, ctx, receipt, (outcome) => (settled = outcome)));
         } finally {
           receipt.settle(settled);
         }
@@ -172,7 +183,11 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
   onCrash(error: unknown, sctx: NactSupervisionContext): symbol {
     const queued = sctx.mailbox
       .map((m) => m.message as EntityEnvelope<C>)
-      .flatMap((m): Queued<C>[] => (m.kind === 'command' ? [m.receipt === undefined ? { command: m.command } : { command: m.command, receipt: m.receipt }] : []));
+      .flatMap((m): Queued<C>[] =>
+        m.kind === 'command'
+          ? [{ command: m.command, ...(m.receipt === undefined ? {} : { receipt: m.receipt }), ...(m.trace === undefined ? {} : { trace: m.trace }) }]
+          : [],
+      );
     if (error instanceof PersistFailure) this.k.hooks.crashed(this.id, this.incarnation, error.error, queued);
     else this.k.hooks.recoveryFailed(this.id, this.incarnation, error, queued);
     return sctx.stop;
@@ -296,6 +311,7 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
       this.log().error({ command: command.type }, 'handler finished without replying to a request');
       send(requester, { ok: false, error: new EntityHandlerError(key, command.type, 'no reply') });
     }
+    if (this.k.logsCommands()) this.log().trace({ command: command.type, sequenceNumber: current.sequenceNumber }, 'command handled');
     if (current.sinceSnapshot >= this.k.snapshotEvery) current = await this.snapshot(current);
     return current;
   }

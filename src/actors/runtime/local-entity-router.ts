@@ -9,6 +9,8 @@
  */
 import { describe, EntityRecoveryError, EntityUnavailableError, JournalCorruptError, SystemStoppedError, type MonorailError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
+import type { TraceContext } from '../../tracing/trace-context.ts';
+import { currentTrace } from '../../tracing/trace-scope.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { EntityBehavior, Message } from './entity.ts';
@@ -74,6 +76,7 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
         o.replies.deliver(to, reply);
       },
       logFor: (id, incarnation) => this.logFor(id, incarnation),
+      logsCommands: () => o.log.isLevelEnabled('trace'),
       hooks: {
         passivated: (id, inc) => this.onPassivated(id, inc),
         crashed: (id, inc, error, queued) => this.onCrashed(id, inc, error, queued, this.logFor(id, inc)),
@@ -97,16 +100,19 @@ export class LocalEntityRouter<S, C extends Message, E extends Message> implemen
     };
   }
 
+  /** The sender's trace (the caller's AsyncLocalStorage context) travels with the command. */
   tell(id: string, command: C): void {
-    this.enqueue(id, { command });
+    const trace = currentTrace();
+    this.enqueue(id, trace === undefined ? { command } : { command, trace });
   }
 
   /**
    * A command that came over the cluster transport: handled like a tell, and its receipt settled once the
-   * command's events are durable (or it was refused), so the broker acknowledges only what is safe.
+   * command's events are durable (or it was refused), so the broker acknowledges only what is safe. Its
+   * trace is the one the sending member put on the message, not whatever this call happens to run in.
    */
-  deliver(id: string, command: C, receipt: InboundReceipt): void {
-    this.enqueue(id, { command, receipt });
+  deliver(id: string, command: C, receipt: InboundReceipt, trace?: TraceContext): void {
+    this.enqueue(id, trace === undefined ? { command, receipt } : { command, receipt, trace });
   }
 
   private enqueue(id: string, queued: Queued<C>): void {

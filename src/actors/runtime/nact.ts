@@ -6,6 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import * as nactModule from 'nact';
+import type { TraceContext } from '../../tracing/trace-context.ts';
+import { currentTrace, runInSpan } from '../../tracing/trace-scope.ts';
 
 /** An opaque actor reference. */
 export interface NactRef {
@@ -102,9 +104,42 @@ const nact = ((nactModule as { default?: unknown }).default ?? nactModule) as un
 
 export const startNact = (engine: NactPersistenceEngine, name: string): NactRef =>
   nact.start({ name }, nact.configurePersistence(engine));
-export const spawnActor: NactApi['spawn'] = (parent, f, name, props) => nact.spawn(parent, f, name, props);
+
+/**
+ * A message to a plain (non-persistent) actor, with the sender's trace. nact runs a message in the
+ * continuation of the previous one when the actor is busy, so the receiver would otherwise log (and
+ * publish events) in another message's trace. Entities carry their trace on the router's envelope instead.
+ */
+class Traced {
+  constructor(
+    readonly message: unknown,
+    readonly trace: TraceContext | undefined,
+  ) {}
+}
+const plainActors = new WeakSet<NactRef>();
+const unwrap = (msg: unknown): unknown => (msg instanceof Traced ? msg.message : msg);
+
+/** A plain actor: `f` and `onCrash` see the messages as sent, `f` runs as a span of the sender's trace. */
+export const spawnActor: NactApi['spawn'] = (parent, f, name, props) => {
+  const onCrash = props?.onCrash;
+  const ref = nact.spawn(
+    parent,
+    (state, msg, ctx) => (msg instanceof Traced ? runInSpan(msg.trace, () => f(state, msg.message, ctx)) : f(state, msg, ctx)),
+    name,
+    props === undefined
+      ? undefined
+      : {
+          ...props,
+          ...(onCrash === undefined
+            ? {}
+            : { onCrash: (msg, error, sctx) => onCrash(unwrap(msg), error, { ...sctx, mailbox: sctx.mailbox.map((e) => ({ ...e, message: unwrap(e.message) })) }) }),
+        },
+  );
+  plainActors.add(ref);
+  return ref;
+};
 export const spawnPersistentActor: NactApi['spawnPersistent'] = (parent, f, key, name, props) => nact.spawnPersistent(parent, f, key, name, props);
-export const dispatchTo = (ref: NactRef, msg: unknown): void => nact.dispatch(ref, msg);
+export const dispatchTo = (ref: NactRef, msg: unknown): void => nact.dispatch(ref, plainActors.has(ref) ? new Traced(msg, currentTrace()) : msg);
 export const stopActor = (ref: NactRef): void => nact.stop(ref);
 
 /** Messages waiting under one child of the root: the child's own mailbox and those of its children. */

@@ -6,6 +6,7 @@
  */
 import type { Message } from './entity.ts';
 import type { InboundReceipt } from './entity-actor.ts';
+import type { TraceContext } from '../../tracing/trace-context.ts';
 
 /** What travels to a shard: the entity's address, its command, and the id a redelivery is recognised by. */
 export interface ShardEnvelope {
@@ -17,7 +18,11 @@ export interface ShardEnvelope {
   readonly traceparent?: string;
 }
 
-export type DeliveryHandler = (id: string, command: Message, receipt: InboundReceipt) => void;
+/**
+ * An inbound command for an entity of the handler's kind. `trace` is the sender's trace context, read
+ * from the message (undefined when it had none, or an invalid one, which is ignored as §3.2.2 says).
+ */
+export type DeliveryHandler = (id: string, command: Message, receipt: InboundReceipt, trace: TraceContext | undefined) => void;
 
 /** What the member does when it gains or gives up a shard. `released` resolves once the shard's actors stopped. */
 export interface ShardLifecycle {

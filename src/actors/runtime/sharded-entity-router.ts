@@ -6,6 +6,8 @@
  */
 import { EntityUnavailableError, describe } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { formatTraceparent } from '../../tracing/trace-context.ts';
+import { currentTrace } from '../../tracing/trace-scope.ts';
 import type { Message } from './entity.ts';
 import { replyAddressOf } from './entity-actor.ts';
 import type { EntityRef, EntityRouterStats, HostedEntityRouter, RequestBody, RequestFor, RequestType } from './entity-router.ts';
@@ -29,7 +31,7 @@ export class ShardedEntityRouter<S, C extends Message, E extends Message> implem
   constructor(private readonly o: ShardedEntityRouterOptions<S, C, E>) {
     this.kind = o.local.kind;
     // The transport validated the envelope's shape; the command's own fields are the behavior's to check.
-    o.transport.onDelivery(this.kind, (id, command, receipt) => o.local.deliver(id, command as C, receipt));
+    o.transport.onDelivery(this.kind, (id, command, receipt, trace) => o.local.deliver(id, command as C, receipt, trace));
   }
 
   get local(): LocalEntityRouter<S, C, E> {
@@ -45,7 +47,8 @@ export class ShardedEntityRouter<S, C extends Message, E extends Message> implem
   }
 
   tell(id: string, command: C): void {
-    const envelope = { kind: this.kind, id, command, messageId: this.o.newMessageId() };
+    const trace = currentTrace();
+    const envelope = { kind: this.kind, id, command, messageId: this.o.newMessageId(), ...(trace === undefined ? {} : { traceparent: formatTraceparent(trace) }) };
     this.o.transport.send(this.shardOf(id), envelope).catch((e: unknown) => {
       this.unsent++;
       const error = new EntityUnavailableError(`${this.kind} ${id}`, `could not reach its shard: ${describe(e)}`);

@@ -10,6 +10,8 @@
  */
 import { MonorailError, TaskError, ValidationError, type ErrorWire } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { derivedTrace, type TraceContext } from '../../tracing/trace-context.ts';
+import { currentTrace, runInSpan } from '../../tracing/trace-scope.ts';
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { dispatchTo, stopActor, type NactRef } from '../runtime/nact.ts';
 import type { Message } from '../runtime/entity.ts';
@@ -70,7 +72,11 @@ class RunningTask {
   timer?: TimerHandle;
   ref?: NactRef;
   ended = false;
-  constructor(readonly req: LaunchRequest) {}
+  constructor(
+    readonly req: LaunchRequest,
+    /** The workflow's trace, which the attempt runs in (its logs, and what it tells the workflow). */
+    readonly trace: TraceContext,
+  ) {}
   get key(): string {
     return taskKey(this.req.workflowId, this.req.task.taskId);
   }
@@ -103,7 +109,10 @@ export class TaskRunnerHost<S> {
     const existing = this.running.get(taskKey(req.workflowId, req.task.taskId));
     // A newer attempt replaces an older one still winding down (its report will carry the old attempt number).
     if (existing !== undefined) this.finish(existing);
-    const rt = new RunningTask(req);
+    // The workflow's trace is the one its handler runs in: the request or boot that started the workflow,
+    // carried from task to task by `workflow.taskEnded`. A workflow resumed with no message behind it
+    // (after a restart or a shard moving) gets a trace derived from its id, the same on every member.
+    const rt = new RunningTask(req, currentTrace() ?? derivedTrace('workflow', req.workflowId));
     this.running.set(rt.key, rt);
     if (req.nodeId !== undefined) {
       const set = this.byNode.get(req.nodeId) ?? new Set();
@@ -199,7 +208,7 @@ export class TaskRunnerHost<S> {
     if (rt.ended) return;
     switch (msg.type) {
       case 'task.start':
-        void this.run(rt);
+        void runInSpan(rt.trace, () => this.run(rt));
         return;
       case 'task.cancel':
         rt.stopping ??= { status: msg.status, reason: msg.reason };

@@ -8,6 +8,8 @@ import { ConfigError } from '../../errors.ts';
 import { isIpv4 } from '../../actors/dhcp/ipv4-address.ts';
 import { createPoolBehavior } from '../../actors/dhcp/pool-entity.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { derivedTrace } from '../../tracing/trace-context.ts';
+import { runInTrace } from '../../tracing/trace-scope.ts';
 import type { ProtocolServer } from '../protocol-server.ts';
 import type { ProtocolTimings } from '../protocol-timings.ts';
 import type { ProtocolServerDeps } from '../protocol-servers.ts';
@@ -194,7 +196,14 @@ class DhcpListener implements DhcpServer {
       this.log.debug({ peer, reason: read.reason, detail: read.detail }, 'DHCP packet not served');
       return;
     }
+    // One trace per DHCP transaction, derived from the client's MAC and xid: DISCOVER, OFFER, REQUEST and
+    // ACK share the xid (RFC 2131 §4.4.1, Table 5), and any member computes the same id, so an exchange
+    // whose packets reach several members is one trace in their logs (decision 0008).
     const request = read.request;
+    await runInTrace(derivedTrace('dhcp', request.mac, request.packet.xid.toString(16)), () => this.answer(request, source, peer, endpoint, respond));
+  }
+
+  private async answer(request: ClientRequest, source: Destination, peer: string, endpoint: UdpEndpoint, respond: Respond): Promise<void> {
     const started = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e9;
     const outcome = await respond(request, source);

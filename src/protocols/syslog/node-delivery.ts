@@ -8,6 +8,7 @@
  * cannot pin records forever.
  */
 import type { Logger } from '../../logging/logger.ts';
+import { runInNewTrace } from '../../tracing/trace-scope.ts';
 import type { NodeDirectory, ProtocolObservation } from '../node-directory.ts';
 import type { SdElement, SyslogRecord } from './syslog-record.ts';
 import type { SyslogStats } from './syslog-stats.ts';
@@ -121,18 +122,22 @@ export class NodeDelivery {
   private startLookups(): void {
     const batch = this.toStart;
     this.toStart = [];
-    for (const lookup of batch) {
-      let answer: Promise<string | undefined>;
-      try {
-        answer = this.directory.nodeAtAddress(lookup.address);
-      } catch (e) {
-        answer = Promise.reject(e instanceof Error ? e : new Error(String(e)));
-      }
-      answer.then(
-        (nodeId) => this.finish(lookup, nodeId, undefined),
-        (e: unknown) => this.finish(lookup, undefined, e ?? new Error('lookup failed')),
-      );
+    // Each address's batch is a trace of its own: the lookup, the records handed to its node and the
+    // node's logs carry one trace id (the node id in those logs ties it to the machine's boot).
+    for (const lookup of batch) runInNewTrace(() => this.startLookup(lookup));
+  }
+
+  private startLookup(lookup: Lookup): void {
+    let answer: Promise<string | undefined>;
+    try {
+      answer = this.directory.nodeAtAddress(lookup.address);
+    } catch (e) {
+      answer = Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
+    answer.then(
+      (nodeId) => this.finish(lookup, nodeId, undefined),
+      (e: unknown) => this.finish(lookup, undefined, e ?? new Error('lookup failed')),
+    );
   }
 
   /** Calls `listener` once, when the backlog next falls to half of `maxPending`. */

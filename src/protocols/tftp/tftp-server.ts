@@ -10,6 +10,8 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MonorailConfig } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { derivedTrace } from '../../tracing/trace-context.ts';
+import { runInTrace } from '../../tracing/trace-scope.ts';
 import type { NodeDirectory, ProtocolObservation } from '../node-directory.ts';
 import type { ProtocolServer } from '../protocol-server.ts';
 import type { ProtocolTimings } from '../protocol-timings.ts';
@@ -172,7 +174,10 @@ export class TftpServer implements ProtocolServer {
       this.log.debug({ from, op: p.op }, 'tftp packet other than a request at the listening port dropped');
       return;
     }
-    const work = this.handleRequest(p, msg, peer, localAddress, listener).catch((e: unknown) => {
+    // One trace per request, derived from the client's address, port and file name: a retransmitted RRQ
+    // (same port, RFC 1350 §2) is the same trace, on whichever member it lands (decision 0008).
+    const trace = derivedTrace('tftp', peer.address, String(peer.port), p.filename);
+    const work = runInTrace(trace, () => this.handleRequest(p, msg, peer, localAddress, listener)).catch((e: unknown) => {
       this.log.error({ err: e, from }, 'tftp request failed unexpectedly');
       this.refuse(listener, peer, TftpErrorCode.notDefined, 'internal error');
     });
