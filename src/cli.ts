@@ -10,6 +10,7 @@ import { loadConfigAsync } from './config/load-config.ts';
 import type { MonorailConfig } from './config/schema.ts';
 import { isMonorailError } from './errors.ts';
 import { createLogger } from './logging/logger.ts';
+import { LogRecords } from './logging/log-records.ts';
 import { startMonorail, type Monorail } from './monorail.ts';
 import { showProgress } from './sim/progress-display.ts';
 import { MAX_MACHINES, selectProfiles } from './sim/rack-plan.ts';
@@ -28,7 +29,8 @@ async function start(options: { config?: string }): Promise<void> {
     // configuration (fix the config, do not restart), 1 = could not start, 0 = clean stop.
     process.exit(2);
   }
-  const log = createLogger({ level: config.log.level, memberId: config.memberId });
+  // The member keeps its records about each node and workflow for the logs API (bounded, in memory).
+  const log = createLogger({ level: config.log.level, memberId: config.memberId, records: new LogRecords(config.log.records) });
   let monorail: Monorail;
   try {
     monorail = await startMonorail(config, { log });

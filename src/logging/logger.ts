@@ -3,12 +3,16 @@
  * workflow or a task carry nodeId / workflowId / taskId so one machine's story can be filtered out of
  * a cluster's logs. Secrets (BMC passwords, tokens, the credentials key, URLs with credentials) are
  * censored by field name at any depth, in logged objects and in child bindings. Redaction works on
- * fields only: never interpolate a secret into the message string.
+ * fields only: never interpolate a secret into the message string. A line written inside a trace
+ * (src/tracing) carries its traceId and spanId, so one request or one boot can be followed across members.
  */
 import os from 'node:os';
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { ConfigError } from '../errors.ts';
+import type { LogRecords } from './log-records.ts';
+import { logTee } from './log-tee.ts';
+import { traceLogFields } from '../tracing/trace-scope.ts';
 
 export type Logger = PinoLogger;
 
@@ -18,6 +22,21 @@ export interface LoggerOptions {
   readonly memberId: string;
   /** Where lines go; stdout when omitted. Tests pass an in-memory stream. */
   readonly destination?: DestinationStream;
+  /**
+   * Also keep the records about nodes and workflows here, for the API (log-records.ts). They are taken
+   * after redaction, from the line as written. The logger then runs at the lower of `level` and the
+   * store's level; the destination still gets only lines at `level` and above.
+   */
+  readonly records?: LogRecords;
+}
+
+/** Where createLogger leaves the store on the root logger; children inherit it (pino children are Object.create(parent)). */
+const recordsKey = Symbol('monorail.logRecords');
+
+/** The records store the logger (or its root) was created with, if any. */
+export function recordsOf(log: Logger): LogRecords | undefined {
+  const found: unknown = (log as unknown as Record<symbol, unknown>)[recordsKey];
+  return found === undefined ? undefined : (found as LogRecords);
 }
 
 /**
@@ -133,10 +152,15 @@ export function createLogger(options: LoggerOptions): Logger {
       { path: 'log.level', expected: `one of ${[...Object.keys(pino.levels.values), 'silent'].map((l) => JSON.stringify(l)).join(', ')}`, actual: options.level },
     ]);
   }
+  const records = options.records;
+  const destinationLevel = options.level === 'silent' ? Infinity : (pino.levels.values[options.level] ?? Infinity);
+  const level = records === undefined || records.levelValue >= destinationLevel ? options.level : records.options.level;
   const pinoOptions = {
-    level: options.level,
+    level,
     base: { memberId: options.memberId, pid: process.pid, hostname: os.hostname() },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Called only for lines that are written; fields the caller logs explicitly win over these.
+    mixin: traceLogFields,
     formatters: {
       // Level names rather than numbers: log shippers and people filter on "error", not 50.
       level: (label: string) => ({ level: label }),
@@ -145,8 +169,11 @@ export function createLogger(options: LoggerOptions): Logger {
       bindings: (bindings: Record<string, unknown>) => redactSecrets(bindings),
     },
   };
-  const logger = options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
+  // pino.destination() is what pino() writes to by default (stdout, asynchronous, flushed on exit).
+  const destination = records === undefined ? options.destination : logTee(options.destination ?? pino.destination(), destinationLevel, records);
+  const logger = destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
   censorChildBindings(logger);
+  if (records !== undefined) Object.defineProperty(logger, recordsKey, { value: records, enumerable: false });
   return logger;
 }
 
