@@ -124,6 +124,9 @@ export interface SubscriptionDoc { readonly id: string; readonly destination: st
 /** A stored file's metadata (the bytes live under the member's files directory). */
 export interface FileDoc { readonly id: string; readonly basename: string; readonly md5: string; readonly sha256: string; readonly size: number; readonly version: number; readonly [k: string]: unknown }
 
+/** An active alert (src/actors/alert/): one per key while its condition holds, deleted when it clears. */
+export interface AlertDoc { readonly id: string; readonly key: string; readonly scope: string; readonly node?: string; readonly severity: string; readonly raisedAt: string; readonly [k: string]: unknown }
+
 export interface CollectionDocuments {
   nodes: NodeDoc;
   lookups: LookupDoc;
@@ -144,6 +147,7 @@ export interface CollectionDocuments {
   hooks: HookDoc;
   subscriptions: SubscriptionDoc;
   files: FileDoc;
+  alerts: AlertDoc;
 }
 
 export type CollectionName = keyof CollectionDocuments;
@@ -176,6 +180,7 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   hooks: [{ field: 'url' }],
   subscriptions: [{ field: 'destination' }],
   files: [{ field: 'basename' }, { field: 'md5' }],
+  alerts: [{ field: 'node' }, { field: 'scope' }, { field: 'severity' }, { field: 'key', unique: true }],
 };
 
 export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];

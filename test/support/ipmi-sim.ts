@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { connect, createServer } from 'node:net';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,12 @@ export interface IpmiSim {
   readonly machine: SimulatedMachine;
   /** Runs Debian's ipmitool against the sim, independently of the code under test. */
   ipmitool(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /**
+   * Sets a threshold sensor's raw reading at run time through ipmi_sim's console (ipmi_lan(5) `console`,
+   * ipmi_sim_cmd(5) `sensor_set_value`), as a real sensor would change; with `event`, the BMC logs the
+   * threshold events the change crosses into its SEL. Needs `console: true` at start.
+   */
+  setSensorRaw(sensorNumber: number, raw: number, options?: { readonly event?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +51,8 @@ export interface IpmiSimOptions {
   readonly password?: string;
   /** Whether the machine starts powered on. */
   readonly poweredOn?: boolean;
+  /** Opens ipmi_sim's emulator console on a loopback TCP port, so that setSensorRaw can change readings. */
+  readonly console?: boolean;
 }
 
 /** Values the emulation puts in the BMC; tests compare parsed output against them. */
@@ -94,7 +103,8 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freeUdpPort();
-    await writeFile(path.join(dir, 'lan.conf'), lanConf({ port, user, password, chassisScript, lanScript, machineDir }));
+    const consolePort = options.console === true ? await freeTcpPort() : undefined;
+    await writeFile(path.join(dir, 'lan.conf'), lanConf({ port, user, password, chassisScript, lanScript, machineDir, ...(consolePort === undefined ? {} : { consolePort }) }));
     const child = spawn('ipmi_sim', ['-c', path.join(dir, 'lan.conf'), '-f', path.join(dir, 'sim.emu'), '-s', path.join(dir, 'state'), '-n'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +116,7 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
     // Should the test process die without stop(), the simulator goes with it.
     const reap = () => child.kill('SIGKILL');
     process.once('exit', reap);
-    const sim = makeSim({ host: '127.0.0.1', port, user, password, dir, machineDir, child, exited, reap });
+    const sim = makeSim({ host: '127.0.0.1', port, user, password, dir, machineDir, child, exited, reap, ...(consolePort === undefined ? {} : { consolePort }) });
     try {
       await waitReady(sim, child, () => output);
       return sim;
@@ -131,6 +141,7 @@ function makeSim(p: {
   child: ChildProcess;
   exited: Promise<void>;
   reap: () => void;
+  consolePort?: number;
 }): IpmiSim {
   const read = async (name: string): Promise<string> => readFile(path.join(p.machineDir, name), 'utf8').catch(() => '');
   const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -160,6 +171,10 @@ function makeSim(p: {
         child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       }),
+    async setSensorRaw(sensorNumber, raw, options = {}) {
+      if (p.consolePort === undefined) throw new Error('ipmi_sim was started without console: true');
+      await consoleCommand(p.host, p.consolePort, `sensor_set_value 0x20 0 ${sensorNumber} ${raw} ${options.event === true ? 1 : 0}`);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -197,10 +212,58 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-function lanConf(p: { port: number; user: string; password: string; chassisScript: string; lanScript: string; machineDir: string }): string {
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port');
+  return address.port;
+}
+
+/**
+ * One emulator command over ipmi_sim's console: connect, wait for its "> " prompt, send the command,
+ * wait for the next prompt (the command has run), then `quit`-less close (quit would stop the simulator).
+ */
+async function consoleCommand(host: string, port: number, command: string): Promise<void> {
+  const socket = connect({ host, port });
+  let output = '';
+  let prompts = 0;
+  let sent = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ipmi_sim console: no answer to ${JSON.stringify(command)}: ${JSON.stringify(output)}`)), 5000);
+      socket.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      socket.on('data', (b: Buffer) => {
+        output += b.toString('latin1');
+        prompts = output.split('> ').length - 1;
+        if (!sent && prompts >= 1) {
+          sent = true;
+          socket.write(`${command}\n`);
+        } else if (sent && prompts >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+  if (/error|invalid|unknown/i.test(output.slice(output.indexOf(command)))) throw new Error(`ipmi_sim console refused ${JSON.stringify(command)}: ${output}`);
+}
+
+function lanConf(p: { port: number; user: string; password: string; chassisScript: string; lanScript: string; machineDir: string; consolePort?: number }): string {
   const q = (s: string) => `"${s}"`;
   return [
     'name "monorail-sim"',
+    // The emulator console, loopback only (ipmi_lan(5) warns it is a huge hole anywhere else).
+    ...(p.consolePort === undefined ? [] : [`console 127.0.0.1 ${p.consolePort}`]),
     'set_working_mc 0x20',
     '  startlan 1',
     `    addr 127.0.0.1 ${p.port}`,

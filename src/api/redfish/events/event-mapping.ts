@@ -1,8 +1,12 @@
 /**
  * RackHD's events (the in-process bus, `{type, action, typeId, nodeId, data}`) as Redfish events
  * (DSP0266 §12.1, Event.v1 EventRecord): a compute node added or removed is a ResourceEvent about its
- * ComputerSystem, a graph starting or finishing a TaskEvent about its Task. Everything else on the bus has
- * no Redfish counterpart yet (poller alerts arrive with issue 7) and is not sent.
+ * ComputerSystem, a graph starting or finishing a TaskEvent about its Task, and an alert of the alert
+ * engine (`node.alerts` with `data.alertId` and `data.state`, src/actors/alert/) an `Alert` event about the
+ * node's ComputerSystem with the ResourceEvent registry's message for it: a threshold exceeded or cleared
+ * (ResourceErrorThresholdExceeded/…Cleared for critical, ResourceWarningThreshold… for warning), any other
+ * condition as the resource's health changing (ResourceStatusChangedCritical/Warning/OK). Alerts pushed by
+ * BMCs (`node.alerts` without an alertId) and everything else have no Redfish counterpart and are not sent.
  */
 import type { DomainEvent } from '../../../actors/events/event-bus.ts';
 import { registryMessage, type RedfishMessage, type RegistryPrefix } from '../message-registries.ts';
@@ -56,7 +60,34 @@ export function redfishEventOf(e: DomainEvent, eventId: string): RedfishEventRec
       resourceType: 'Task',
     };
   }
+  if (e.type === 'node' && e.action === 'alerts' && typeof e.data['alertId'] === 'string' && (e.data['state'] === 'raised' || e.data['state'] === 'cleared')) {
+    return alertEventOf(e, eventId, e.data['state']);
+  }
   return undefined;
+}
+
+const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback);
+
+function alertEventOf(e: DomainEvent, eventId: string, state: 'raised' | 'cleared'): RedfishEventRecord {
+  const details = (typeof e.data['details'] === 'object' && e.data['details'] !== null ? e.data['details'] : {}) as Readonly<Record<string, unknown>>;
+  const subject = text(e.data['subject'], text(e.data['key'], 'alert'));
+  const raised = state === 'raised';
+  let message: RedfishMessage;
+  if (e.data['kind'] === 'threshold' && typeof details['threshold'] === 'number' && e.severity !== 'information') {
+    const level = e.severity === 'critical' ? 'Error' : 'Warning';
+    message = registryMessage('ResourceEvent', `Resource${level}Threshold${raised ? 'Exceeded' : 'Cleared'}`, [subject, String(details['threshold'])]);
+  } else {
+    const health = !raised || e.severity === 'information' ? 'OK' : e.severity === 'critical' ? 'Critical' : 'Warning';
+    message = registryMessage('ResourceEvent', `ResourceStatusChanged${health}`, [subject, health]);
+  }
+  return {
+    eventId,
+    eventType: 'Alert',
+    timestamp: e.createdAt,
+    registry: 'ResourceEvent',
+    message,
+    ...(e.nodeId === undefined ? {} : { origin: systemPath(e.nodeId), resourceType: 'ComputerSystem' }),
+  };
 }
 
 /** The Event resource (Event.v1) a subscriber receives, with its subscription's Context (DSP0266 §12.1.4). */
