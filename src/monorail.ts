@@ -7,7 +7,7 @@ import type { MonorailConfig } from './config/schema.ts';
 import { createConductorHandler, type ConductorState } from './actors/conductor/conductor.ts';
 import type { ConductorMessage } from './actors/conductor/conductor-protocol.ts';
 import { EventBus } from './actors/events/event-bus.ts';
-import { addressBehavior, type AddressBinding, type AddressCommand, type AddressEvent } from './actors/address/address-entity.ts';
+import { addressBehavior, type AddressCommand } from './actors/address/address-entity.ts';
 import { createLookupBehavior } from './actors/lookup/lookup-entity.ts';
 import { createActorNodeDirectory } from './protocols/actor-node-directory.ts';
 import type { NodeDirectory } from './protocols/node-directory.ts';
@@ -16,14 +16,15 @@ import { protocolServers } from './protocols/protocol-servers.ts';
 import { createApp } from './api/app.ts';
 import { createHttpServer } from './api/http-server.ts';
 import { ProfileLibrary } from './api/southbound/profile-library.ts';
-import type { LookupCommand, LookupEvent, LookupState } from './actors/lookup/lookup-protocol.ts';
+import type { LookupCommand } from './actors/lookup/lookup-protocol.ts';
 import { createNodeBehavior } from './actors/node/node-entity.ts';
-import type { NodeCommand, NodeEvent, NodeRecord, NodeState } from './actors/node/node-protocol.ts';
+import type { NodeCommand, NodeRecord } from './actors/node/node-protocol.ts';
 import { isMac, normalizeMac } from './actors/lookup/mac-address.ts';
 import { ActorSystem } from './actors/runtime/actor-system.ts';
 import type { Clock } from './actors/runtime/clock.ts';
 import { dispatchTo } from './actors/runtime/nact.ts';
-import type { Logger } from './logging/logger.ts';
+import { recordsOf, type Logger } from './logging/logger.ts';
+import type { LogRecords } from './logging/log-records.ts';
 import { openStore } from './persistence/open-store.ts';
 import type { Store } from './persistence/store.ts';
 import { newEntityId } from './actors/ids.ts';
@@ -58,12 +59,16 @@ import { fetchHttpCaller } from './services/http-caller.ts';
 import { obmControl } from './services/obm-control.ts';
 import { templateRenderer } from './services/template-renderer.ts';
 import { startPollers, type PollerMember } from './pollers/poller-member.ts';
+import { createPollerSource } from './pollers/poller-sources.ts';
+import { startAlerts, type AlertMember } from './alerts/alert-member.ts';
 import { pollerChassisSensors } from './api/redfish/chassis/poller-sensors.ts';
 import { MemberMetrics } from './metrics/member-metrics.ts';
 import { randomUUID } from 'node:crypto';
 import type { HostedEntityRouter } from './actors/runtime/entity-router.ts';
 import { shardOf } from './actors/runtime/shard-transport.ts';
 import { AmqpShardTransport } from './cluster/amqp-shard-transport.ts';
+import { NotificationDispatcher } from './notifications/notification-dispatcher.ts';
+import { notificationChannelRoutes } from './api/northbound/rest/notification-channel-routes.ts';
 
 export interface Monorail {
   readonly config: MonorailConfig;
@@ -83,8 +88,12 @@ export interface Monorail {
   readonly servers: readonly ProtocolServer[];
   /** Pollers (issue 7): their router, runtime and the service the API uses. */
   readonly pollers: PollerMember;
+  /** Alert rules over poller samples, node states and workflows (issue 7), active alerts persisted. */
+  readonly alerts: AlertMember;
   /** This member's Prometheus registry and hooks (served at /metrics). */
   readonly metrics: MemberMetrics;
+  /** The records about nodes and workflows this member logged (for the logs API), when its logger keeps them. */
+  readonly logRecords?: LogRecords;
   stop(): Promise<void>;
 }
 
@@ -127,7 +136,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const events = new EventBus(log.child({ component: 'events' }));
   const box = openSecretBox(config.secrets.key, config.dataDir, log);
   const sealer = secretSealer(box);
-  const pollers = startPollers({ system, documents: store.documents, events, sealer, box, log });
+  // Every poll's result also reaches the alert engine (thresholds with hysteresis need each reading). `alerts` joins the schema with src/actors/alert/alert-config-schema.ts.
+  const alerts = await startAlerts({ documents: store.documents, events, log, now: () => system.clock.now(), config: config.alerts });
+  const pollers = startPollers({ system, documents: store.documents, events, sealer, box, log, source: alerts.observe(createPollerSource({ obms: store.documents.collection('obms'), box, sealer, log: log.child({ component: 'pollers' }) })) });
   // The engine needs the nodes router and the node behavior needs the engine: bound once both exist.
   const late: { engine?: WorkflowEngine } = {};
   // The lookups router is built after the conductor (lookups need the nodes router, whose supervisor
@@ -188,6 +199,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     memberId: config.memberId,
     version: monorailVersion,
   });
+  // Notification plugins take events from the bus like the event services; a bad channel fails the start.
+  const notifications = new NotificationDispatcher({ options: config.notifications, log: log.child({ component: 'notifications' }), userAgent: `Monorail/${monorailVersion}` });
+  await notifications.start(events);
   let api: Monorail['api'];
   let redfishDelivery: EventDelivery | undefined;
   const profiles = new ProfileLibrary(store.documents.collection('profiles'));
@@ -259,6 +273,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
         ...authRoutes(auth),
         ...hookRoutes(ports, eventServices.webhooks),
         ...eventStreamRoutes(eventServices.stream),
+        ...notificationChannelRoutes(notifications),
       ],
     });
     // RackHD serves login at the root path too.
@@ -333,6 +348,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     } catch (e) {
       pollers.close();
       workflows.close();
+      await notifications.stop();
       await eventServices.stop();
       await redfishDelivery?.stop();
       await system.stop();
@@ -347,6 +363,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     }
   } catch (e) {
     // A server that cannot bind (port taken, no permission) stops start-up with its own message.
+    await notifications.stop();
     await eventServices.stop();
     await redfishDelivery?.stop();
     for (const server of servers) await server.stop().catch(() => undefined);
@@ -374,13 +391,16 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     ...(api === undefined ? {} : { api }),
     servers,
     pollers,
+    alerts,
     metrics,
+    ...(recordsOf(log) === undefined ? {} : { logRecords: recordsOf(log) }),
     ...(transport === undefined ? {} : { cluster: transport }),
     async stop() {
       if (stopped) return;
       stopped = true;
       metrics.stop();
       // Open event streams would hold the HTTP server open, and webhook status must be written before the store closes.
+      await notifications.stop();
       await eventServices.stop();
       await redfishDelivery?.stop();
       // Stop accepting packets before the actors they would reach go away.
@@ -389,6 +409,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       // A cluster member hands its shards on (their actors stopped first) before its actor system stops.
       await transport?.stop();
       pollers.close();
+      await alerts.close();
       // Running task attempts stop without reporting: their workflows resume from the journal next time.
       workflows.close();
       await system.stop();

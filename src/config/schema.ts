@@ -8,6 +8,8 @@
 import os from 'node:os';
 import { Type } from '@sinclair/typebox';
 import type { Static, TLiteral, TSchema, TUnion } from '@sinclair/typebox';
+import { NotificationsSchema } from '../notifications/notifications-schema.ts';
+import { AlertsSchema } from '../actors/alert/alert-config-schema.ts';
 
 /** Objects are closed everywhere: see the module comment. */
 const closed = { additionalProperties: false } as const;
@@ -152,6 +154,10 @@ export const ConfigSchema = Type.Object(
       },
       { ...closed, description: 'HTTP server.' },
     ),
+
+    notifications: NotificationsSchema,
+
+    alerts: AlertsSchema,
 
     metrics: Type.Object(
       {
@@ -356,6 +362,19 @@ export const ConfigSchema = Type.Object(
     log: Type.Object(
       {
         level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', description: 'Minimum level written to the log.' }),
+        records: Type.Object(
+          {
+            level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+              default: 'info',
+              description: 'Lowest level kept for the logs API (GET /nodes/{id}/logs/monorail, /workflows/{id}/logs); may be below log.level.',
+            }),
+            keepPerKey: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 500, description: 'Records kept per node and per workflow (oldest dropped first).' }),
+            maxKeys: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 5000, description: 'Nodes and workflows with records at once; the least recently written is dropped beyond it.' }),
+            maxBytes: Type.Integer({ minimum: 1024, default: 33_554_432, description: 'Memory budget of all kept records.' }),
+            maxRecordBytes: Type.Integer({ minimum: 256, default: 8192, description: 'A longer record is kept as a stub (level, time, ids, start of the message).' }),
+          },
+          { ...closed, description: 'Records about nodes and workflows kept in memory per member for the logs API.' },
+        ),
       },
       { ...closed, description: 'Logging.' },
     ),

@@ -23,8 +23,11 @@ import { parseNotificationsConfig } from './notifications-config.ts';
 import type { ChannelConfig, NotificationsOptions } from './notifications-schema.ts';
 
 export interface NotificationDispatcherDeps {
-  /** The `notifications` section; checked again here (ConfigError on any problem) and completed with defaults. */
-  readonly options: NotificationsOptions;
+  /**
+   * The `notifications` section (the member's read-only config, or a test's object); checked again here
+   * (ConfigError on any problem) and completed with defaults.
+   */
+  readonly options: NotificationsOptions | DeepReadonly<NotificationsOptions>;
   readonly log: Logger;
   /** Timestamps and the waits between attempts; real time by default. */
   readonly clock?: Clock;
@@ -54,6 +57,8 @@ interface LiveRule {
 
 /** Events held between the publisher's turn and matching; only reached if matching falls far behind. */
 const maxInbox = 100_000;
+
+type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 export class NotificationDispatcher implements NotificationStatusPort {
   private readonly options: NotificationsOptions;

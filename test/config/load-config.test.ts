@@ -40,7 +40,18 @@ describe('loadConfig defaults', () => {
       mongodbUrl: null,
       mongodbDatabase: 'monorail',
     });
-    expect(config.cluster).toEqual({ transport: 'local', amqpUrl: 'amqp://guest:guest@127.0.0.1:5672', shards: 64, members: [] });
+    expect(config.cluster).toEqual({
+      transport: 'local',
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      shards: 64,
+      members: [],
+      namespace: 'monorail',
+      heartbeatSeconds: 5,
+      memberBeatMs: 500,
+      memberTimeoutMs: 2000,
+      probeIntervalMs: 250,
+      prefetch: 200,
+    });
     expect(config.actors).toEqual({ askTimeoutMs: 5000, passivateAfterMs: 120_000, snapshotEvery: 100 });
     expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080, staticRoot: './static/http', profilesDir: './static/profiles', templatesDir: './static/templates', tls: { cert: null, key: null } });
     expect(config.microkernel).toEqual({ image: 'build', syslog: true });
@@ -83,7 +94,7 @@ describe('loadConfig defaults', () => {
       keepPerNode: 1000,
       maxMessageBytes: 8192,
     });
-    expect(config.log).toEqual({ level: 'info' });
+    expect(config.log).toEqual({ level: 'info', records: { level: 'info', keepPerKey: 500, maxKeys: 5000, maxBytes: 33_554_432, maxRecordBytes: 8192 } });
     expect(config.secrets).toEqual({ key: null });
   });
 

@@ -7,6 +7,7 @@
 import type { SecretBox } from '../../../secrets/secret-box.ts';
 import type { ApiRoute } from '../api-route.ts';
 import type { NorthboundPorts } from '../northbound-ports.ts';
+import { alertRoutes } from './alert-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { ensureMatchingGraphs } from './catalog-matching.ts';
 import { configRoutes } from './config-routes.ts';
@@ -19,6 +20,7 @@ import { ibmRoutes } from './ibm-routes.ts';
 import { secretBoxIbmSealer, type IbmConfigSealer } from './ibm-sealing.ts';
 import { ledRoutes } from './led-routes.ts';
 import { libraryRoutes } from './library-routes.ts';
+import { logRoutes } from './log-routes.ts';
 import { lookupRoutes } from './lookup-routes.ts';
 import { nodeRoutes } from './node-routes.ts';
 import { notificationRoutes } from './notification-routes.ts';
@@ -78,6 +80,8 @@ export function restRoutes(ports: NorthboundPorts, deps: RestRouteDeps): ApiRout
     ...relationRoutes(ports),
     ...lookupRoutes(ports),
     ...pollerRoutes(ports),
+    ...alertRoutes(ports),
+    ...logRoutes(ports),
     ...skuPackRoutes(ports, deps.definitions, deps.limits?.maxPackBytes === undefined ? {} : { maxPackBytes: deps.limits.maxPackBytes }),
     ...skuRoutes(ports),
     ...libraryRoutes(ports, deps.limits?.maxSourceBytes === undefined ? {} : { maxSourceBytes: deps.limits.maxSourceBytes }),
