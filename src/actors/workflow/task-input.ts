@@ -42,6 +42,8 @@ export type TaskInput =
   | { readonly type: 'microkernel.results'; readonly nodeId: string; readonly report: AgentReport }
   /** The agent asked for work: proof that the microkernel is up (RackHD's bootstrap ends on this). */
   | { readonly type: 'microkernel.polled'; readonly nodeId: string }
+  /** An agent fetched its bootstrap script: a new microkernel incarnation (the machine rebooted, or moved to another member). */
+  | { readonly type: 'microkernel.started'; readonly nodeId: string }
   | { readonly type: 'notification'; readonly nodeId: string; readonly data: Options }
   | { readonly type: 'protocol'; readonly nodeId: string; readonly observation: ProtocolObservation }
   | { readonly type: 'graph.finished'; readonly workflowId: string; readonly status: WorkflowStatus };

@@ -207,6 +207,10 @@ export class WorkflowEngine {
     return this.deliverToNode(nodeId, { type: 'notification', nodeId, data });
   }
 
+  agentStarted(nodeId: string): void {
+    this.deliverToNode(nodeId, { type: 'microkernel.started', nodeId }).catch((e: unknown) => this.log.debug({ err: e, nodeId }, 'agent start not delivered'));
+  }
+
   observe(nodeId: string, observation: ProtocolObservation): void {
     this.deliverToNode(nodeId, { type: 'protocol', nodeId, observation }).catch((e: unknown) => this.log.debug({ err: e, nodeId }, 'observation not delivered'));
   }

@@ -27,6 +27,8 @@ export interface MicrokernelGateway {
   requestCommands(nodeId: string): Promise<unknown>;
   respondCommands(nodeId: string, report: AgentReportBody): Promise<boolean>;
   notify(nodeId: string, data: Readonly<Record<string, unknown>>): Promise<number>;
+  /** A microkernel agent (re)started for the node: tasks waiting on an earlier agent's report may offer again. */
+  agentStarted(nodeId: string): void;
 }
 
 export interface AgentScriptContext {
@@ -82,6 +84,7 @@ export function mountMicrokernelRoutes(app: Express, deps: MicrokernelRoutesDeps
     const nodeId = await deps.directory.nodeOfMac(mac);
     if (nodeId === undefined) throw new NotFoundError('node with MAC', normalizeMac(mac));
     const script = await deps.agentScript({ identifier: nodeId, server: deps.baseUrl(req), macaddress: normalizeMac(mac) });
+    deps.gateway.agentStarted(nodeId);
     res.type('text/plain').send(script);
   };
 

@@ -6,7 +6,7 @@
 import { TaskError, ValidationError } from '../../../errors.ts';
 import type { Job, JobContext } from '../job.ts';
 import type { JobServices } from '../job-services.ts';
-import type { AgentCommand, AgentCommands, AgentResult, TaskInput } from '../task-input.ts';
+import type { AgentCommand, AgentCommands, AgentReport, AgentResult, TaskInput } from '../task-input.ts';
 import { requireNode, stringOption } from './job-options.ts';
 
 type Ctx = JobContext<JobServices>;
@@ -64,6 +64,9 @@ const isResults = (nodeId: string, commands: readonly CommandSpec[]) =>
     // A report from an earlier task (or from before a restart) is not ours unless it answers our commands.
     commands.every((c) => input.report.tasks.some((r) => r.cmd === c.command));
 
+const isStarted = (nodeId: string) => (input: TaskInput): input is Extract<TaskInput, { type: 'microkernel.started' }> =>
+  input.type === 'microkernel.started' && input.nodeId === nodeId;
+
 const isPoll = (nodeId: string) => (input: TaskInput): input is Extract<TaskInput, { type: 'microkernel.polled' }> =>
   input.type === 'microkernel.polled' && input.nodeId === nodeId;
 
@@ -92,9 +95,12 @@ async function storeCatalog(ctx: Ctx, nodeId: string, spec: CommandSpec, stdout:
 
 /**
  * Hands the agent the task's commands once, waits for its report, stores catalogs for commands that have a
- * catalog, and fails when a command failed. `exit` ends the agent after these commands.
+ * catalog, and fails when a command failed. `exit` ends the agent after these commands. When `repeatable`
+ * (catalog commands: reading inventory twice is harmless) and a new agent starts before the report came (the
+ * machine rebooted, or its member died and it booted from another), the commands are offered again; the old
+ * agent's report can no longer come. RackHD handed them out once and waited for the task's timeout.
  */
-async function runCommands(ctx: Ctx, catalogAll: boolean): Promise<void> {
+async function runCommands(ctx: Ctx, catalogAll: boolean, repeatable = catalogAll): Promise<void> {
   const nodeId = requireNode(ctx);
   const commands = commandsOf(ctx, catalogAll);
   const exitOpt = ctx.options['exit'];
@@ -118,7 +124,17 @@ async function runCommands(ctx: Ctx, catalogAll: boolean): Promise<void> {
       }
       return;
     }
-    const { report } = await ctx.next(isResults(nodeId, commands));
+    const results = isResults(nodeId, commands);
+    const started = isStarted(nodeId);
+    let report: AgentReport | undefined;
+    while (report === undefined) {
+      const input = await ctx.next((i: TaskInput): i is Extract<TaskInput, { type: 'microkernel.results' | 'microkernel.started' }> => results(i) || (repeatable && started(i)));
+      if (input.type === 'microkernel.results') report = input.report;
+      else if (handedOut) {
+        handedOut = false;
+        ctx.log.info({ commands: commands.length }, 'a new agent started before the report came: commands offered again');
+      }
+    }
     const failures: string[] = [];
     const stored: string[] = [];
     for (const spec of commands) {
