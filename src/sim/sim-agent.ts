@@ -23,6 +23,8 @@ export interface SimAgentOptions {
   readonly signal: AbortSignal;
   readonly pollMinMs?: number;
   readonly pollMaxMs?: number;
+  /** Retries of a request that could not connect before the agent gives up (default 50). */
+  readonly retries?: number;
   /** Called at each protocol step, for progress displays and tests. */
   readonly onStep?: (step: AgentStep) => void;
 }
@@ -48,13 +50,13 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     }, { once: true });
   });
 
-async function fetchRetrying(url: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+async function fetchRetrying(url: string, init: RequestInit, signal: AbortSignal, retries = 50): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fetch(url, { ...init, signal });
     } catch (e) {
       // A connection refused or reset (the member restarting) is retried, as the shell agent's wget loop does.
-      if (signal.aborted || attempt >= 50) throw e;
+      if (signal.aborted || attempt >= retries) throw e;
       await sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 5)), signal);
     }
   }
@@ -67,7 +69,7 @@ export async function runSimAgent(o: SimAgentOptions): Promise<number> {
   let wait = min;
   let nodeId: string | undefined;
   while (nodeId === undefined) {
-    const res = await fetchRetrying(`${o.server}/api/current/tasks/bootstrap.js?macAddress=${encodeURIComponent(o.mac)}`, {}, o.signal);
+    const res = await fetchRetrying(`${o.server}/api/current/tasks/bootstrap.js?macAddress=${encodeURIComponent(o.mac)}`, {}, o.signal, o.retries);
     const text = await res.text();
     if (res.status === 200) {
       const found = /^NODE_ID='([0-9a-f]{24})'$/m.exec(text);
@@ -82,7 +84,7 @@ export async function runSimAgent(o: SimAgentOptions): Promise<number> {
   const url = `${o.server}/api/current/tasks/${nodeId}`;
   wait = min;
   for (;;) {
-    const res = await fetchRetrying(url, {}, o.signal);
+    const res = await fetchRetrying(url, {}, o.signal, o.retries);
     if (res.status !== 200) {
       await res.text();
       await sleep(wait, o.signal);
@@ -100,7 +102,7 @@ export async function runSimAgent(o: SimAgentOptions): Promise<number> {
       return { ...t, stdout: out.stdout, stderr: out.stderr ?? '', error: accepted ? null : { code, message: out.stderr ?? `exit code ${code}` } };
     });
     if (tasks.length > 0) {
-      const posted = await fetchRetrying(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...reply, tasks: results }) }, o.signal);
+      const posted = await fetchRetrying(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...reply, tasks: results }) }, o.signal, o.retries);
       await posted.text();
       o.onStep?.({ type: 'posted', status: posted.status });
     }

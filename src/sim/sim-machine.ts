@@ -44,6 +44,8 @@ export interface SimTiming {
   readonly ipxeSleepScale: number;
   readonly agentPollMinMs: number;
   readonly agentPollMaxMs: number;
+  /** How many times the agent retries a request that could not connect before it gives up. */
+  readonly agentRetries: number;
   /** A machine that reboots more often than this without settling is stuck in a boot loop. */
   readonly maxBoots: number;
 }
@@ -60,6 +62,7 @@ export const defaultTiming: SimTiming = {
   ipxeSleepScale: 1,
   agentPollMinMs: 100,
   agentPollMaxMs: 2000,
+  agentRetries: 50,
   maxBoots: 6,
 };
 
@@ -71,6 +74,11 @@ export type MachinePhase = 'off' | 'post' | 'pxe' | 'tftp' | 'ipxe' | 'microkern
 
 export interface SimMachineDeps {
   readonly endpoints: MonorailEndpoints;
+  /**
+   * Other members of a cluster. A boot that fails (a member died under it) is tried again against the next
+   * one, as PXE firmware retries and a broadcast DISCOVER would reach whichever members are alive.
+   */
+  readonly alternates?: readonly MonorailEndpoints[];
   readonly dhcpPorts: DhcpClientPorts;
   readonly timing: SimTiming;
   readonly bmc: { readonly port: number; readonly username: string; readonly password: string };
@@ -200,6 +208,22 @@ export class SimMachine {
     this.setPhase(phase);
   }
 
+  /** The member this boot talks to: the first one, or after failed boots the next alternate. */
+  private memberIndex = 0;
+
+  private get endpoints(): MonorailEndpoints {
+    const all = [this.deps.endpoints, ...(this.deps.alternates ?? [])];
+    return all[this.memberIndex % all.length] ?? this.deps.endpoints;
+  }
+
+  /** With alternates, a failed boot moves on to the next member and reboots; without, it ends as before. */
+  private failedOver(): boolean {
+    if ((this.deps.alternates?.length ?? 0) === 0) return false;
+    this.memberIndex++;
+    this.note(`boot failed (${this.lastError ?? 'no answer'}); trying the next member`);
+    return true;
+  }
+
   private async runLoop(signal: AbortSignal): Promise<void> {
     try {
       for (let boot = 0; ; boot++) {
@@ -208,10 +232,12 @@ export class SimMachine {
           this.setPhase('hung');
           return;
         }
+        const errorBefore = this.lastError;
         const outcome = await this.bootOnce(signal);
         if (signal.aborted) return;
         switch (outcome) {
           case 'disk':
+            if (this.lastError !== errorBefore && this.failedOver()) continue;
             this.setPhase('disk');
             return;
           case 'stay':
@@ -238,7 +264,8 @@ export class SimMachine {
   }
 
   private async bootOnce(signal: AbortSignal): Promise<BootOutcome> {
-    const { endpoints, dhcpPorts, timing } = this.deps;
+    const { dhcpPorts, timing } = this.deps;
+    const endpoints = this.endpoints;
     const host = this.spec.hostIp;
     const dhcp = { address: endpoints.dhcp.address, port: endpoints.dhcp.port };
     // Every await may end because the machine lost power: a stopped run must not touch the phase.
@@ -252,6 +279,17 @@ export class SimMachine {
 
     enter('pxe');
     const offer = await dhcpPorts.exchange(host, pxeDiscover(this.identity, this.xid()), dhcp, timing.dhcpWaitsMs, signal);
+    // On a cluster the DISCOVER is a broadcast every live member hears: when this one is silent, the others
+    // are asked; the first that answers is the one the machine boots from (again, from the top).
+    for (let k = 0; offer === undefined && k < (this.deps.alternates?.length ?? 0); k++) {
+      this.memberIndex++;
+      const next = this.endpoints.dhcp;
+      const other = await dhcpPorts.exchange(host, pxeDiscover(this.identity, this.xid()), { address: next.address, port: next.port }, timing.dhcpWaitsMs, signal);
+      if (other !== undefined) {
+        this.note(`PXE: ${next.address}:${next.port} answered; booting from that member`);
+        return 'reboot';
+      }
+    }
     if (offer === undefined) {
       this.note('PXE: no DHCP answer, booting from disk');
       return 'disk';
@@ -330,7 +368,8 @@ export class SimMachine {
   }
 
   private async microkernel(args: Readonly<Record<string, string>>, signal: AbortSignal): Promise<BootOutcome> {
-    const { endpoints, dhcpPorts, timing } = this.deps;
+    const { dhcpPorts, timing } = this.deps;
+    const endpoints = this.endpoints;
     if (signal.aborted) throw new Stopped();
     this.setPhase('microkernel');
     const server = args['mk.server'];
@@ -348,25 +387,35 @@ export class SimMachine {
     };
     try {
       say('microkernel', `up: node ${args['mk.node'] ?? 'unknown'}, ${nic?.ifname ?? 'eth0'} ${mac}, address ${this.spec.hostIp}, server ${server}`);
-      const code = await runSimAgent({
-        server,
-        mac,
-        inventory: inventoryOf(this.spec),
-        signal,
-        pollMinMs: timing.agentPollMinMs,
-        pollMaxMs: timing.agentPollMaxMs,
-        onStep: (step) => {
-          if (step.type === 'bootstrap') {
-            this.nodeId = step.nodeId;
-            this.note(`agent: node ${step.nodeId}`);
-            say('monorail-agent', `node ${step.nodeId}: asking for tasks`);
-          } else if (step.type === 'commands' && step.count > 0) {
-            say('monorail-agent', `running ${step.count} command(s)`);
-          } else if (step.type === 'exit') {
-            say('monorail-agent', `told to exit with code ${step.code}`);
-          }
-        },
-      });
+      let code: number;
+      try {
+        code = await runSimAgent({
+          server,
+          retries: timing.agentRetries,
+          mac,
+          inventory: inventoryOf(this.spec),
+          signal,
+          pollMinMs: timing.agentPollMinMs,
+          pollMaxMs: timing.agentPollMaxMs,
+          onStep: (step) => {
+            if (step.type === 'bootstrap') {
+              this.nodeId = step.nodeId;
+              this.note(`agent: node ${step.nodeId}`);
+              say('monorail-agent', `node ${step.nodeId}: asking for tasks`);
+            } else if (step.type === 'commands' && step.count > 0) {
+              say('monorail-agent', `running ${step.count} command(s)`);
+            } else if (step.type === 'exit') {
+              say('monorail-agent', `told to exit with code ${step.code}`);
+            }
+          },
+        });
+      } catch (e) {
+        if (signal.aborted) throw e;
+        // The member serving the microkernel went away: a cluster machine reboots into another one.
+        this.lastError = `agent: ${e instanceof Error ? e.message : String(e)}`;
+        if (this.failedOver()) return 'reboot';
+        throw e;
+      }
       this.agentExitCodes.push(code);
       this.note(`agent exited with ${code}`);
       say('microkernel', code === 0 ? 'agent done: powering off' : code === 127 ? 'agent done: staying up' : `agent exited with ${code}: rebooting`);

@@ -72,7 +72,7 @@ export async function loopbackAliasesWork(): Promise<boolean> {
 }
 
 /** A port free on `host` for TCP (and UDP too when `udp`), for servers whose port must be known before they start. */
-async function freePort(host: string, udp: boolean): Promise<number> {
+export async function freePort(host: string, udp: boolean): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
@@ -99,7 +99,7 @@ async function freePort(host: string, udp: boolean): Promise<number> {
  * machine binds it on its own address at boot while its TFTP and syslog sockets take ephemeral ports on
  * that same address, and an ephemeral port equal to it would make the machine's next DHCP bind fail.
  */
-async function clientPortBelowEphemeral(host: string): Promise<number> {
+export async function clientPortBelowEphemeral(host: string): Promise<number> {
   let ephemeralLow = 32768;
   try {
     ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;

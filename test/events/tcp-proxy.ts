@@ -24,6 +24,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     accepted++;
     const upstream = connect(targetPort, targetHost);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

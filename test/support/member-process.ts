@@ -26,11 +26,11 @@ export interface MemberProcess {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startMember(env: Record<string, string>, netns?: { pair: NetnsPair; ns: string }): Promise<MemberProcess> {
+export async function startMember(env: Record<string, string>, netns?: { pair: NetnsPair; ns: string }, extraArgs: readonly string[] = []): Promise<MemberProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'monorail-member-'));
   // No microkernel build unless a test asks for one (MONORAIL_MICROKERNEL_IMAGE=build or a static root holding it).
   const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', MONORAIL_DATA_DIR: dataDir, MONORAIL_MICROKERNEL_IMAGE: 'none', ...env };
-  const args = ['--import', 'tsx', cli, 'start'];
+  const args = ['--import', 'tsx', cli, 'start', ...extraArgs];
   const child = netns
     ? netns.pair.spawn(netns.ns, process.execPath, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
     : spawn(process.execPath, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() });
