@@ -32,6 +32,24 @@ async function relink(ports: NorthboundPorts, nodeId: string, change: { readonly
   if (JSON.stringify(obms) !== JSON.stringify(node.obms)) await ports.nodes.ask(nodeId, { type: 'node.update', patch: { obms } });
 }
 
+/**
+ * RackHD's `node.obms.assigned` (a new record) or `node.obms.updated` event, as the OBM workflow job publishes
+ * it; it is what gives a node its default pollers. No credentials in it: service and host only.
+ */
+function publishObmEvent(ports: NorthboundPorts, nodeId: string, created: boolean, doc: ObmDoc): void {
+  const host = doc.config['host'];
+  ports.events.publish({
+    version: '1.0',
+    type: 'node',
+    action: created ? 'obms.assigned' : 'obms.updated',
+    severity: 'information',
+    typeId: nodeId,
+    nodeId,
+    createdAt: new Date(ports.now()).toISOString(),
+    data: { nodeId, service: doc.service, ...(typeof host === 'string' ? { host } : {}) },
+  });
+}
+
 /** Creates or replaces the node's record for `service`; `where` names the config in errors. */
 export async function putObm(ports: NorthboundPorts, sealer: ObmConfigSealer, nodeId: string, service: ObmServiceName, config: Readonly<Record<string, unknown>>, where: string): Promise<{ readonly doc: ObmDoc; readonly created: boolean }> {
   checkObmConfig(service, config, where);
@@ -40,6 +58,7 @@ export async function putObm(ports: NorthboundPorts, sealer: ObmConfigSealer, no
   const doc: ObmDoc = { id: existing?.id ?? newEntityId(ports.now()), node: nodeId, service, config: sealer.seal(service, config) };
   await obms.put(doc);
   await relink(ports, nodeId, { add: { service, obmId: doc.id } });
+  publishObmEvent(ports, nodeId, existing === undefined, doc);
   return { doc, created: existing === undefined };
 }
 
@@ -67,6 +86,7 @@ export async function patchObm(
   await obms.put(next);
   if (nodeId !== doc.node) await ignoreNotFound(relink(ports, doc.node, { removed: doc.id }));
   await relink(ports, nodeId, { add: { service, obmId: doc.id } });
+  publishObmEvent(ports, nodeId, nodeId !== doc.node, next);
   return next;
 }
 

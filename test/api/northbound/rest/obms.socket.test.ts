@@ -61,6 +61,25 @@ describe('/obms', () => {
     expect(keep(await h.as('ReadOnly').get(`/api/2.0/nodes/${node}/obm`)).body).toMatchObject([{ id: obm.id, config: { password: '[redacted]' } }]);
   });
 
+  it('publishes RackHD\'s node.obms.assigned, then node.obms.updated, without the credentials', async () => {
+    const node2 = ((await h.as().post('/api/2.0/nodes').send({ name: 'bmc-node-2', type: 'compute', identifiers: ['52:54:00:cc:00:02'] })).body as { id: string }).id;
+    const seen: { action: string; data: Readonly<Record<string, unknown>> }[] = [];
+    const unsubscribe = h.ports.events.subscribe((e) => {
+      if (e.type === 'node' && e.nodeId === node2 && e.action.startsWith('obms.')) seen.push({ action: e.action, data: e.data });
+    });
+    try {
+      expect((await h.as('Operator').put(`/api/2.0/nodes/${node2}/obm`).send({ service: 'ipmi-obm-service', config: { host: '10.2.0.9', user: 'admin', password: SECRET } })).status).toBe(201);
+      expect((await h.as('Operator').put(`/api/2.0/nodes/${node2}/obm`).send({ service: 'ipmi-obm-service', config: { host: '10.2.0.10', user: 'admin', password: SECRET } })).status).toBe(201);
+      expect(seen).toEqual([
+        { action: 'obms.assigned', data: { nodeId: node2, service: 'ipmi-obm-service', host: '10.2.0.9' } },
+        { action: 'obms.updated', data: { nodeId: node2, service: 'ipmi-obm-service', host: '10.2.0.10' } },
+      ]);
+      expect(JSON.stringify(seen)).not.toContain(SECRET);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('PATCH keeps stored secrets sealed, re-seals new ones, and needs the whole config for a new service', async () => {
     const put = keep(await h.as().put(`/api/2.0/nodes/${node}/obm`).send({ service: 'redfish-obm-service', config: { uri: 'https://10.2.0.9', username: 'root', password: SECRET } }));
     expect(put.status).toBe(201);
