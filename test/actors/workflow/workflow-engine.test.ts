@@ -257,6 +257,15 @@ describe('workflow engine', () => {
     }
     expect(commands).toEqual({ identifier: nodeId, tasks: [{ cmd: 'dmidecode', catalog: {} }] });
     expect(await h.engine.requestCommands(nodeId)).toBeUndefined();
+    // The machine reboots before reporting (its agent starts again): catalog commands are offered again, once.
+    h.engine.agentStarted(nodeId);
+    let again = await h.engine.requestCommands(nodeId);
+    for (let i = 0; again === undefined && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      again = await h.engine.requestCommands(nodeId);
+    }
+    expect(again).toEqual(commands);
+    expect(await h.engine.requestCommands(nodeId)).toBeUndefined();
     const dmi = readFileSync('test/fixtures/catalogs/dmidecode/qemu-q35.txt', 'utf8');
     expect(await h.engine.respondCommands(nodeId, { identifier: nodeId, tasks: [{ cmd: 'dmidecode', stdout: dmi, stderr: '', error: null }] })).toBe(true);
     let lspci = await h.engine.requestCommands(nodeId);
