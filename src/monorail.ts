@@ -63,6 +63,7 @@ import { createPollerSource } from './pollers/poller-sources.ts';
 import { startAlerts, type AlertMember } from './alerts/alert-member.ts';
 import { pollerChassisSensors } from './api/redfish/chassis/poller-sensors.ts';
 import { MemberMetrics } from './metrics/member-metrics.ts';
+import { pollerHealthFromStore, timedPollerSource } from './metrics/poller-health.ts';
 import { randomUUID } from 'node:crypto';
 import type { HostedEntityRouter } from './actors/runtime/entity-router.ts';
 import { shardOf } from './actors/runtime/shard-transport.ts';
@@ -138,7 +139,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
   const sealer = secretSealer(box);
   // Every poll's result also reaches the alert engine (thresholds with hysteresis need each reading). `alerts` joins the schema with src/actors/alert/alert-config-schema.ts.
   const alerts = await startAlerts({ documents: store.documents, events, log, now: () => system.clock.now(), config: config.alerts });
-  const pollers = startPollers({ system, documents: store.documents, events, sealer, box, log, source: alerts.observe(createPollerSource({ obms: store.documents.collection('obms'), box, sealer, log: log.child({ component: 'pollers' }) })) });
+  const pollerMetrics = metrics.pollers(pollerHealthFromStore(store.documents.collection('pollers')));
+  const pollerSource = timedPollerSource(createPollerSource({ obms: store.documents.collection('obms'), box, sealer, log: log.child({ component: 'pollers' }) }), pollerMetrics);
+  const pollers = startPollers({ system, documents: store.documents, events, sealer, box, log, source: alerts.observe(pollerSource) });
   // The engine needs the nodes router and the node behavior needs the engine: bound once both exist.
   const late: { engine?: WorkflowEngine } = {};
   // The lookups router is built after the conductor (lookups need the nodes router, whose supervisor

@@ -150,7 +150,17 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
           .slice(-12)
           .map((l) => `m${String(l["member"])} ${String(l['level'])} ${String(l.msg)} ${JSON.stringify(l['entity'] ?? '')} ${JSON.stringify(l['err'] ?? l['error'] ?? '').slice(0, 160)}`),
       }));
-      throw new Error(`${(e as Error).message}: phases ${JSON.stringify(phases)}, nodes ${JSON.stringify(states)}, stuck ${JSON.stringify(stuck)}`, { cause: e });
+      // And what the store says about the nodes that are not available: their discovery runs that did not succeed.
+      const unavailable = [];
+      for (const n of (await nodes.find({})).filter((x) => x.lifecycle.state !== 'available').slice(0, 3)) {
+        const runs = (await s.documents.collection('workflows').find({ node: n.id })).map((w) => ({
+          graph: w.injectableName,
+          status: w.status,
+          tasks: ((w['tasks'] ?? []) as { taskId: string; label: string }[]).map((t) => ({ label: t.label, ...((w['runs'] as Record<string, unknown> | undefined)?.[t.taskId] ?? {}) })).filter((r) => (r as { status?: string }).status !== 'succeeded'),
+        }));
+        unavailable.push({ node: n.id, state: n.lifecycle.state, runs });
+      }
+      throw new Error(`${(e as Error).message}: unavailable ${JSON.stringify(unavailable)}; phases ${JSON.stringify(phases)}, nodes ${JSON.stringify(states)}, stuck ${JSON.stringify(stuck)}`, { cause: e });
     }
     const took = Date.now() - started;
 

@@ -44,6 +44,12 @@ describe('an SDR poller of a real BMC through the API and the Redfish Chassis', 
     expect(data.headers['x-total-count']).toBe('1');
     const view = await h.as().get(`/api/2.0/pollers/${poller}`);
     expect(view.body).toMatchObject({ state: 'accessible', failureCount: 0, lastStarted: expect.any(String) as unknown, lastFinished: expect.any(String) as unknown });
+    // Poller health on /metrics: the real polls timed, this poller counted as polling (the node's default pollers too).
+    const memberApp = h.f.monorail.api?.app;
+    if (memberApp === undefined) throw new Error('the member serves no HTTP');
+    const scraped = (await request(memberApp).get('/metrics')).text;
+    expect(scraped).toMatch(/monorail_poller_poll_duration_seconds_count\{[^}]*poller="Pollers.IPMI"[^}]*command="sdr"[^}]*\} [1-9]/);
+    expect(scraped).toMatch(/monorail_pollers\{[^}]*state="polling"[^}]*\} [1-9]/);
   }, 30_000);
 
   it('fills Redfish Chassis Thermal and Power from the SDR, valid against the DMTF schemas', async () => {
