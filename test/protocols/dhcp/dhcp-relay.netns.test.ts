@@ -62,7 +62,9 @@ describe.skipIf(!netnsAvailable())('relayed DHCP with perfdhcp as the relay', ()
     const r = await pair.run(
       pair.client,
       'perfdhcp',
-      ['-4', '-l', '10.88.0.1', '-r', '200', '-R', '300', '-n', '300', '-p', '20', '-W', '1000000', '-o', `82,${relayAgentInfo}`, '10.99.0.1'],
+      // 50 exchanges/s: this checks relayed DORA for 300 clients, not throughput (bench/dhcp.bench.ts measures that,
+      // alone on the machine); at 200/s beside other test workers perfdhcp's 1 s deadline counted late replies as drops.
+      ['-4', '-l', '10.88.0.1', '-r', '50', '-R', '300', '-n', '300', '-p', '20', '-W', '1000000', '-o', `82,${relayAgentInfo}`, '10.99.0.1'],
       40_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
