@@ -21,7 +21,11 @@ export function runInTrace<T>(context: TraceContext, fn: () => T): T {
   return storage.run(context, fn);
 }
 
-/** Runs `fn` as a new span of `parent`'s trace, or outside any trace when there is no parent. */
+/**
+ * Runs `fn` as a new span of `parent`'s trace, or outside any trace when there is no parent: `exit` is
+ * deliberate, so that a message without a trace does not inherit whatever trace the caller's async context
+ * happened to carry (nact runs a busy actor's next message straight after the previous one).
+ */
 export function runInSpan<T>(parent: TraceContext | undefined, fn: () => T): T {
   return parent === undefined ? storage.exit(fn) : storage.run(childOf(parent), fn);
 }

@@ -13,6 +13,7 @@ import { tempStore, type TempStore } from '../support/temp-store.ts';
 import { amqpUrl, rabbitmqAvailable } from '../events/rabbitmq.ts';
 import { deleteNamespace, eventually, newNamespace, startMember, type TestMember } from './cluster-harness.ts';
 
+// rabbitmqAvailable() fails the run loudly when no broker answers, unless MONORAIL_TEST_SKIP_PRIVILEGED=1 asks to skip.
 const available = rabbitmqAvailable();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -11,6 +11,7 @@ import { amqpUrl, rabbitmqAvailable } from '../events/rabbitmq.ts';
 import { startFixture, type MonorailFixture } from '../support/monorail-fixture.ts';
 import { parseExposition, valueOf, type Exposition } from './prometheus-text.ts';
 
+// rabbitmqAvailable() fails the run loudly when no broker answers, unless MONORAIL_TEST_SKIP_PRIVILEGED=1 asks to skip.
 const available = rabbitmqAvailable();
 let member: MonorailFixture | undefined;
 
