@@ -4,7 +4,7 @@ import type { JobServices } from './job-services.ts';
 import { conditionJob, noopJob, waitJob } from './jobs/basic-jobs.ts';
 import { generateSkuJob, generateTagJob } from './jobs/catalog-jobs.ts';
 import { graphRunJob } from './jobs/graph-jobs.ts';
-import { bootstrapJob, linuxCatalogJob, linuxCommandsJob } from './jobs/microkernel-jobs.ts';
+import { bootstrapJob, linuxCatalogJob, linuxCommandsJob, linuxExitJob } from './jobs/microkernel-jobs.ts';
 import { obmCreateJob, obmNodeJob } from './jobs/obm-jobs.ts';
 import { osInstallJob } from './jobs/os-install-job.ts';
 import { restJob } from './jobs/rest-job.ts';
@@ -18,6 +18,7 @@ const all: readonly Job<JobServices>[] = [
   conditionJob,
   bootstrapJob,
   linuxCommandsJob,
+  linuxExitJob,
   linuxCatalogJob,
   obmNodeJob,
   obmCreateJob,

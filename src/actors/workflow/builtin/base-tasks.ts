@@ -21,6 +21,7 @@ export const builtinBaseTasks: readonly BaseTaskDefinition[] = [
     properties: { os: { linux: { type: 'microkernel' } } },
   },
   { friendlyName: 'Linux commands', injectableName: 'Task.Base.Linux.Commands', runJob: 'Job.Linux.Commands', requiredOptions: ['commands'], requiredProperties: microkernel },
+  { friendlyName: 'End the agent', injectableName: 'Task.Base.Linux.Exit', runJob: 'Job.Linux.Exit', requiredOptions: ['exit'], requiredProperties: microkernel },
   { friendlyName: 'Linux catalog', injectableName: 'Task.Base.Linux.Catalog', runJob: 'Job.Linux.Catalog', requiredOptions: ['commands'], requiredProperties: microkernel },
   { friendlyName: 'OBM node', injectableName: 'Task.Base.Obm.Node', runJob: 'Job.Obm.Node', requiredOptions: ['action'] },
   { friendlyName: 'Create OBM', injectableName: 'Task.Base.Obm.Create', runJob: 'Job.Obm.Create', requiredOptions: ['service'] },

@@ -68,8 +68,8 @@ export const builtinTasks: readonly TaskDefinition[] = [
     // RackHD's Task.ProcShellReboot: end the agent with a code its init acts on (1 reboot, 127 stay up, 0 power off).
     friendlyName: 'End the microkernel agent',
     injectableName: 'Task.ProcShellReboot',
-    implementsTask: 'Task.Base.Linux.Commands',
-    options: { commands: [], exit: 1, releaseBoot: true },
+    implementsTask: 'Task.Base.Linux.Exit',
+    options: { exit: 1, releaseBoot: true },
   },
   obm('PowerOn', 'Power on', 'powerOn'),
   obm('PowerOff', 'Power off', 'powerOff'),

@@ -100,9 +100,8 @@ async function storeCatalog(ctx: Ctx, nodeId: string, spec: CommandSpec, stdout:
  * machine rebooted, or its member died and it booted from another), the commands are offered again; the old
  * agent's report can no longer come. RackHD handed them out once and waited for the task's timeout.
  */
-async function runCommands(ctx: Ctx, catalogAll: boolean, repeatable = catalogAll): Promise<void> {
+async function runCommands(ctx: Ctx, catalogAll: boolean, commands: readonly CommandSpec[] = commandsOf(ctx, catalogAll), repeatable = catalogAll): Promise<void> {
   const nodeId = requireNode(ctx);
-  const commands = commandsOf(ctx, catalogAll);
   const exitOpt = ctx.options['exit'];
   const exit = typeof exitOpt === 'number' ? exitOpt : undefined;
   let handedOut = false;
@@ -159,6 +158,30 @@ export const linuxCommandsJob: Job<JobServices> = {
   name: 'Job.Linux.Commands',
   onResume: 'fail',
   run: (ctx) => runCommands(ctx, false),
+};
+
+/**
+ * Ends the agent with the task's `exit` code (RackHD's Task.ProcShellReboot) and, with `releaseBoot`, hands
+ * the node's boot back so the reboot boots its disk. Unlike arbitrary commands this is safe to run again when
+ * its member died mid-task: if the boot was not released yet, the machine either still runs its agent or
+ * reboots into the microkernel again (the boot still says so), and either way an agent polls and takes the exit
+ * code; if the boot was released, the machine is booting its disk, no agent will poll again, and the task
+ * had done its work.
+ */
+export const linuxExitJob: Job<JobServices> = {
+  name: 'Job.Linux.Exit',
+  onResume: 'rerun',
+  async run(ctx) {
+    const nodeId = requireNode(ctx);
+    if (ctx.resumed && ctx.options['releaseBoot'] === true) {
+      const active = (await ctx.services.nodes.ask(nodeId, { type: 'node.get' })).activeWorkflow;
+      if (active?.id === ctx.claimId && active.boot === undefined) {
+        ctx.progress('the boot was released before the restart: the agent had its exit code');
+        return;
+      }
+    }
+    await runCommands(ctx, false, []);
+  },
 };
 
 /** RackHD's `Job.Linux.Catalog`: inventory commands, each parsed into a catalog; harmless to repeat. */
