@@ -147,6 +147,15 @@ function crossFieldProblems(doc: ConfigDocument, provenance: Provenance): Proble
       problems.push(problemAt(['cluster', 'members', String(i), 'id'], 'an id no other member uses', id, doc, provenance));
     }
   });
+  // Members open each other's sealed BMC credentials (a task runs wherever its workflow's shard lives) and
+  // accept each other's login tokens: a key generated per data directory would differ on every member, and
+  // the failure would surface later as a credential that "failed authentication". So a cluster says its keys.
+  if (doc.cluster.transport === 'amqp') {
+    if (doc.secrets.key === null) problems.push(problemAt(['secrets', 'key'], 'the same key on every member because cluster.transport is "amqp" (MONORAIL_SECRETS_KEY)', null, doc, provenance));
+    if (doc.auth.enabled && doc.auth.tokenSecret === null) {
+      problems.push(problemAt(['auth', 'tokenSecret'], 'the same secret on every member because cluster.transport is "amqp" (MONORAIL_AUTH_TOKEN_SECRET)', null, doc, provenance));
+    }
+  }
   // A member that is not in the list would own no shards and be unreachable by the others.
   if (ids.length > 0 && !ids.includes(doc.memberId)) {
     problems.push(

@@ -83,9 +83,12 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
     const clientPort = await clientPortBelowEphemeral('127.0.0.1');
     const bmcPort = aliases ? await freePort(planned[0]?.spec.bmc.ip ?? '127.0.0.1', false) : 0;
     const bmcPassword = randomBytes(9).toString('base64url');
+    // Members open each other's sealed credentials and tokens: one key each for the whole cluster.
+    const keys = { secrets: { key: randomBytes(32).toString('base64') }, auth: { tokenSecret: randomBytes(32).toString('base64') } };
     for (let i = 0; i < 3; i++) {
       const config = {
         store: { path: storeDir, durability: 'normal' },
+        ...keys,
         cluster: { transport: 'amqp', namespace, shards: SHARDS, heartbeatSeconds: 2, memberBeatMs: 250, memberTimeoutMs: 1500, probeIntervalMs: 200 },
         http: { host: '127.0.0.1', port: await freePort('127.0.0.1', false), staticRoot: httpRoot, profilesDir: fileURLToPath(new URL('../../static/profiles', import.meta.url)) },
         dhcp: { enabled: true, mode: 'proxy', host: '127.0.0.1', port: 0, proxyPort: 0, clientPort },

@@ -159,6 +159,15 @@ describe('loadConfig layering', () => {
     expect(config.cluster.members).toEqual([{ id: 'b', host: 'h3' }]);
   });
 
+  it('refuses an AMQP cluster member without the keys every member must share', () => {
+    const error = configError({ layers: [{ cluster: { transport: 'amqp' } }] });
+    expect(error.problems.map((p) => p.path)).toEqual(['secrets.key', 'auth.tokenSecret']);
+    const key = 'k'.repeat(32);
+    expect(loadConfig({ layers: [{ cluster: { transport: 'amqp' }, secrets: { key }, auth: { tokenSecret: key } }] }).cluster.transport).toBe('amqp');
+    // Without authentication no token is ever signed, so only the secrets key is needed.
+    expect(loadConfig({ layers: [{ cluster: { transport: 'amqp' }, secrets: { key }, auth: { enabled: false } }] }).auth.tokenSecret).toBeNull();
+  });
+
   it('treats undefined fields in a layer as not set', () => {
     expect(loadConfig({ layers: [{ http: { port: undefined } }] }).http.port).toBe(8080);
   });
