@@ -59,6 +59,7 @@ import { fetchHttpCaller } from './services/http-caller.ts';
 import { obmControl } from './services/obm-control.ts';
 import { templateRenderer } from './services/template-renderer.ts';
 import { startPollers, type PollerMember } from './pollers/poller-member.ts';
+import { startBatches, type BatchMember } from './actors/batch/batch-member.ts';
 import { createPollerSource } from './pollers/poller-sources.ts';
 import { startAlerts, type AlertMember } from './alerts/alert-member.ts';
 import { pollerChassisSensors } from './api/redfish/chassis/poller-sensors.ts';
@@ -89,6 +90,8 @@ export interface Monorail {
   readonly servers: readonly ProtocolServer[];
   /** Pollers (issue 7): their router, runtime and the service the API uses. */
   readonly pollers: PollerMember;
+  /** Batch operations over sets of nodes: each batch an entity on its shard's owner, so it fails over with it. */
+  readonly batches: BatchMember;
   /** Alert rules over poller samples, node states and workflows (issue 7), active alerts persisted. */
   readonly alerts: AlertMember;
   /** This member's Prometheus registry and hooks (served at /metrics). */
@@ -245,6 +248,8 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     log,
   });
   late.engine = workflows;
+  // Hosted before the transport starts, like every other entity kind, so its shards are served from the first delivery.
+  const batches = startBatches({ system, documents: store.documents, workflows, events, sealer, log, tickMs: config.workflows.batchTickMs });
   if (config.workflows.definitionsDir !== null) {
     const loaded = await loadDefinitionFiles(config.workflows.definitionsDir, workflows.library);
     log.info({ dir: config.workflows.definitionsDir, definitions: loaded.length }, 'workflow definitions loaded');
@@ -267,7 +272,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     if (seededTemplates.length > 0) log.info({ templates: seededTemplates }, 'default templates loaded');
     const auth = await openAuth({ documents: store.documents, config, log });
     const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
-    const ports: NorthboundPorts = { nodes, lookups, workflows, pollers: pollers.service, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
+    const ports: NorthboundPorts = { nodes, lookups, workflows, pollers: pollers.service, batches: batches.service, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
     northbound.add({
       name: 'rest',
       bases: ['/api/2.0', '/api/current', '/api/common'],
@@ -332,6 +337,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     await workflows.resumeAll(await unstartedClaims(() => true));
     // Poller timers live in memory: every poller that is not paused schedules itself again.
     await pollers.wake();
+    await batches.wake();
   } else {
     // On a cluster the same happens per shard, on whichever member acquires it, and stops when it is handed on.
     const inShard = (kind: string, shard: number) => (id: string) => shardOf(kind, id, transport.shards) === shard;
@@ -340,9 +346,11 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
         await workflows.resumeShard(inShard(workflows.router.kind, shard));
         for (const claim of await unstartedClaims(inShard(workflows.router.kind, shard))) workflows.startClaimed(claim.nodeId, claim.claim);
         await pollers.wake(inShard(pollers.router.kind, shard));
+        await batches.wake(inShard(batches.router.kind, shard));
       },
       released: async (shard) => {
         pollers.release(inShard(pollers.router.kind, shard));
+        batches.release(inShard(batches.router.kind, shard));
         workflows.closeShard(inShard(workflows.router.kind, shard));
       },
     });
@@ -350,6 +358,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       await transport.start(system.shardLifecycle, system.replies);
     } catch (e) {
       pollers.close();
+      batches.close();
       workflows.close();
       await notifications.stop();
       await eventServices.stop();
@@ -373,6 +382,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     microkernel.abort.abort();
     await transport?.stop();
     pollers.close();
+    batches.close();
     workflows.close();
     await system.stop();
     if (!options.store) await store.close();
@@ -394,6 +404,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     ...(api === undefined ? {} : { api }),
     servers,
     pollers,
+    batches,
     alerts,
     metrics,
     ...(recordsOf(log) === undefined ? {} : { logRecords: recordsOf(log) }),
@@ -412,6 +423,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
       // A cluster member hands its shards on (their actors stopped first) before its actor system stops.
       await transport?.stop();
       pollers.close();
+      batches.close();
       await alerts.close();
       // Running task attempts stop without reporting: their workflows resume from the journal next time.
       workflows.close();

@@ -273,6 +273,12 @@ export const ConfigSchema = Type.Object(
           default: {},
           description: 'Options for that graph, `{ "defaults": {...}, "<label>": {...} }`; e.g. `{ "defaults": { "autoCreateObm": true }, "obm": { "user": "…", "password": "…" } }`. Secrets are sealed before they are stored.',
         }),
+        batchTickMs: Type.Integer({
+          minimum: 20,
+          maximum: 60_000,
+          default: 1000,
+          description: 'How often a running batch (POST /batches) checks its nodes\' workflows and starts the next ones: the delay between one node finishing and the next starting.',
+        }),
         definitionsDir: nullable(Type.String({ minLength: 1 }), 'Directory of RackHD-format JSON definitions (every *.json below it: a base task, task or graph, or an array of them) loaded at start after the built-in ones.'),
       },
       { ...closed, description: 'The workflow engine.' },

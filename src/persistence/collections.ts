@@ -127,6 +127,13 @@ export interface FileDoc { readonly id: string; readonly basename: string; reado
 /** An active alert (src/actors/alert/): one per key while its condition holds, deleted when it clears. */
 export interface AlertDoc { readonly id: string; readonly key: string; readonly scope: string; readonly node?: string; readonly severity: string; readonly raisedAt: string; readonly [k: string]: unknown }
 
+/**
+ * A batch operation over a set of nodes (src/actors/batch): the read model of its entity, with its progress
+ * and one item per node. `active` stays true while any item is pending or running (a stopped or cancelled
+ * batch still follows its running workflows), which is what a member waking its batches looks for.
+ */
+export interface BatchDoc { readonly id: string; readonly name: string; readonly status: string; readonly active: boolean; readonly createdAt: string; readonly [k: string]: unknown }
+
 export interface CollectionDocuments {
   nodes: NodeDoc;
   lookups: LookupDoc;
@@ -148,6 +155,7 @@ export interface CollectionDocuments {
   subscriptions: SubscriptionDoc;
   files: FileDoc;
   alerts: AlertDoc;
+  batches: BatchDoc;
 }
 
 export type CollectionName = keyof CollectionDocuments;
@@ -181,6 +189,7 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   subscriptions: [{ field: 'destination' }],
   files: [{ field: 'basename' }, { field: 'md5' }],
   alerts: [{ field: 'node' }, { field: 'scope' }, { field: 'severity' }, { field: 'key', unique: true }],
+  batches: [{ field: 'status' }, { field: 'active' }],
 };
 
 export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];

@@ -3,6 +3,7 @@
  * engine); queries read the read models through the document port (CQRS: the journal is written by actors
  * only, lists and filters are served from projections).
  */
+import type { BatchService } from '../../actors/batch/batch-service.ts';
 import type { EventBus } from '../../actors/events/event-bus.ts';
 import type { LookupCommand } from '../../actors/lookup/lookup-protocol.ts';
 import type { NodeCommand } from '../../actors/node/node-protocol.ts';
@@ -20,6 +21,8 @@ export interface NorthboundPorts {
   readonly workflows: WorkflowEngine;
   /** The pollers (issue 7); absent on a member that runs none, where the pollers API answers 503. */
   readonly pollers?: PollerService;
+  /** Batch operations over sets of nodes (issue 6); absent on a member that runs none, where the batches API answers 503. */
+  readonly batches?: BatchService;
   readonly documents: DocumentStore;
   readonly events: EventBus;
   readonly sealer: SecretSealer;

@@ -8,6 +8,7 @@ import type { SecretBox } from '../../../secrets/secret-box.ts';
 import type { ApiRoute } from '../api-route.ts';
 import type { NorthboundPorts } from '../northbound-ports.ts';
 import { alertRoutes } from './alert-routes.ts';
+import { batchRoutes } from './batch-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { ensureMatchingGraphs } from './catalog-matching.ts';
 import { configRoutes } from './config-routes.ts';
@@ -80,6 +81,7 @@ export function restRoutes(ports: NorthboundPorts, deps: RestRouteDeps): ApiRout
     ...relationRoutes(ports),
     ...lookupRoutes(ports),
     ...pollerRoutes(ports),
+    ...batchRoutes(ports),
     ...alertRoutes(ports),
     ...logRoutes(ports),
     ...skuPackRoutes(ports, deps.definitions, deps.limits?.maxPackBytes === undefined ? {} : { maxPackBytes: deps.limits.maxPackBytes }),
