@@ -14,6 +14,11 @@
  * `delivery.lastDelivery` with `$set`), written at most every `statusWriteMs` per hook. Hooks changed
  * through this member's API take effect at once (`saved`/`removed`); hooks changed through another
  * member sharing the store are picked up by the periodic reload.
+ *
+ * Each POST carries a `traceparent` (W3C Trace Context) in the trace the event was published in, taken in
+ * the bus subscriber and kept with the queued delivery; every attempt is a span of its own in that trace,
+ * and the attempt's log lines carry it (src/tracing/outbound-trace.ts says why, and what an event published
+ * outside any trace gets).
  */
 import { randomUUID } from 'node:crypto';
 import { routingKeyOf, type DomainEvent, type Subscriber } from '../actors/events/event-bus.ts';
@@ -22,6 +27,9 @@ import type { SecretSealer } from '../actors/secret-port.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HookDoc } from '../persistence/collections.ts';
 import type { DocumentCollection, UpdateOperators } from '../persistence/document-store.ts';
+import { publishedTrace, runAttempt, traceparentHeader } from '../tracing/outbound-trace.ts';
+import type { TraceContext } from '../tracing/trace-context.ts';
+import { runInSpan, runUntraced } from '../tracing/trace-scope.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { compileFilters } from './hook-filter.ts';
 import { hookRecord, type LastDelivery } from './hook-record.ts';
@@ -93,6 +101,14 @@ interface Delivery {
   readonly id: string;
   readonly event: string;
   readonly body: string;
+  /** The trace the event was published in; each attempt is a child span of it. */
+  readonly trace: TraceContext;
+}
+
+/** An event between the publisher's turn and matching, with the trace it was published in. */
+interface Published {
+  readonly event: DomainEvent;
+  readonly trace: TraceContext;
 }
 
 interface Attempt {
@@ -128,7 +144,7 @@ export class WebhookDelivery implements HookDeliveries {
   private readonly hooks = new Map<string, LiveHook>();
   /** Hooks that cannot be delivered to (their secret does not open), by the version that was tried: logged once. */
   private readonly unusable = new Map<string, string>();
-  private readonly inbox: DomainEvent[] = [];
+  private readonly inbox: Published[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly idleWaiters: (() => void)[] = [];
   private drainScheduled = false;
@@ -265,43 +281,47 @@ export class WebhookDelivery implements HookDeliveries {
 
   private readonly onEvent = (event: DomainEvent): void => {
     if (this.stopped || this.hooks.size === 0) return;
-    this.inbox.push(event);
+    // Now or never: by the time the inbox is drained, the publisher's async context is gone.
+    this.inbox.push({ event, trace: publishedTrace() });
     if (this.inbox.length > maxInbox) {
       this.inbox.shift();
       this.totals.dropped++;
     }
     if (!this.drainScheduled) {
       this.drainScheduled = true;
-      setImmediate(this.drain);
+      // Not in the context of whichever publisher happened to schedule the drain: each event gets its own below.
+      runUntraced(() => setImmediate(this.drain));
     }
   };
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
     const batch = this.inbox.splice(0);
-    for (const event of batch) {
-      let delivery: Delivery | undefined;
-      for (const hook of this.hooks.values()) {
-        let matches = false;
-        try {
-          matches = hook.matches(event);
-        } catch (e) {
-          this.deps.log.warn({ hookId: hook.id, err: e }, 'webhooks: filter failed on an event');
-        }
-        if (!matches) continue;
-        try {
-          // One body per event, shared by every hook it goes to; one delivery id per hook.
-          const body: string = delivery?.body ?? JSON.stringify(event);
-          delivery = { id: randomUUID(), event: routingKeyOf(event), body };
-        } catch (e) {
-          this.deps.log.warn({ err: e, event: `${event.type}.${event.action}` }, 'webhooks: event cannot be serialised');
-          break;
-        }
-        this.enqueue(hook, delivery);
-      }
-    }
+    for (const { event, trace } of batch) runInSpan(trace, () => this.match(event, trace));
     this.wakeIdle();
   };
+
+  private match(event: DomainEvent, trace: TraceContext): void {
+    let delivery: Delivery | undefined;
+    for (const hook of this.hooks.values()) {
+      let matches = false;
+      try {
+        matches = hook.matches(event);
+      } catch (e) {
+        this.deps.log.warn({ hookId: hook.id, err: e }, 'webhooks: filter failed on an event');
+      }
+      if (!matches) continue;
+      try {
+        // One body per event, shared by every hook it goes to; one delivery id per hook.
+        const body: string = delivery?.body ?? JSON.stringify(event);
+        delivery = { id: randomUUID(), event: routingKeyOf(event), body, trace };
+      } catch (e) {
+        this.deps.log.warn({ err: e, event: `${event.type}.${event.action}` }, 'webhooks: event cannot be serialised');
+        break;
+      }
+      this.enqueue(hook, delivery);
+    }
+  }
 
   private enqueue(hook: LiveHook, delivery: Delivery): void {
     if (hook.queue.push(delivery) !== undefined) {
@@ -321,37 +341,48 @@ export class WebhookDelivery implements HookDeliveries {
       const delivery = hook.queue.shift();
       if (delivery === undefined) break;
       hook.inFlight++;
-      const run: Promise<void> = this.deliver(hook, delivery)
-        .catch((e: unknown) => this.deps.log.error({ hookId: hook.id, err: e }, 'webhooks: delivery failed unexpectedly'))
-        .finally(() => {
-          hook.inFlight--;
-          this.running.delete(run);
-          this.pump(hook);
-          this.wakeIdle();
-        });
+      // Outside the trace of whatever called pump (a match, the end of the previous delivery): each attempt
+      // enters its delivery's trace itself, and the lines logged around it name theirs explicitly.
+      const run: Promise<void> = runUntraced(() =>
+        this.deliver(hook, delivery)
+          .catch((e: unknown) => this.deps.log.error({ hookId: hook.id, traceId: delivery.trace.traceId, err: e }, 'webhooks: delivery failed unexpectedly'))
+          .finally(() => {
+            hook.inFlight--;
+            this.running.delete(run);
+            this.pump(hook);
+            this.wakeIdle();
+          }),
+      );
       this.running.add(run);
     }
   }
 
   private async deliver(hook: LiveHook, delivery: Delivery): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const result = await this.attempt(hook, delivery);
-      this.totals.attempts++;
-      if (hook.abort.signal.aborted) return;
-      if (result.ok) {
-        this.record(hook, delivery, 'delivered', result, attempt);
-        return;
-      }
-      if (!result.retryable || attempt >= this.options.attempts) {
-        this.record(hook, delivery, 'failed', result, attempt);
-        return;
-      }
-      await this.sleep(this.backoff(attempt, result.retryAfterMs), hook.abort.signal);
+      const wait = await runAttempt(delivery.trace, (span) => this.tryOnce(hook, delivery, attempt, span));
+      if (wait === undefined) return;
+      await this.sleep(wait, hook.abort.signal);
       if (hook.abort.signal.aborted) return;
     }
   }
 
-  private async attempt(hook: LiveHook, delivery: Delivery): Promise<Attempt> {
+  /** One attempt and its outcome, in the attempt's span: undefined when the delivery is over, else the wait before the next. */
+  private async tryOnce(hook: LiveHook, delivery: Delivery, attempt: number, span: TraceContext): Promise<number | undefined> {
+    const result = await this.attempt(hook, delivery, span);
+    this.totals.attempts++;
+    if (hook.abort.signal.aborted) return undefined;
+    if (result.ok) {
+      this.record(hook, delivery, 'delivered', result, attempt);
+      return undefined;
+    }
+    if (!result.retryable || attempt >= this.options.attempts) {
+      this.record(hook, delivery, 'failed', result, attempt);
+      return undefined;
+    }
+    return this.backoff(attempt, result.retryAfterMs);
+  }
+
+  private async attempt(hook: LiveHook, delivery: Delivery, span: TraceContext): Promise<Attempt> {
     const timestamp = Math.floor(this.clock.now() / 1000);
     // One signal for both ends of an attempt: the receiver's time is up, or the hook is gone.
     const controller = new AbortController();
@@ -371,6 +402,7 @@ export class WebhookDelivery implements HookDeliveries {
           [signatureHeader]: signPayload(hook.secret, timestamp, delivery.body),
           [deliveryHeader]: delivery.id,
           [eventHeader]: delivery.event,
+          ...traceparentHeader(span),
         },
         body: delivery.body,
         signal: controller.signal,

@@ -10,6 +10,10 @@
  * buffer: the dispatcher's next attempt waits for that same message instead of publishing it again, so a
  * retried notification is not duplicated. The dispatcher sends one event at a time per channel, so the
  * publisher holds at most this one message and "flushed" means "this message confirmed".
+ *
+ * The message carries the trace as the publisher carries every event's: the AMQP header `traceparent`, read
+ * from `currentTrace()` when the event is pushed, which is inside the dispatcher's span for this attempt.
+ * Retries do not publish again, so the message names the span of the attempt that published it.
  */
 import type { DomainEvent, Subscriber } from '../actors/events/event-bus.ts';
 import { AmqpEventPublisher } from '../events/amqp-event-publisher.ts';

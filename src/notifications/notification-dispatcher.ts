@@ -9,6 +9,11 @@
  * at a time, in order: a failing event holds the ones behind it while it is retried with exponential
  * backoff and jitter, up to `attempts`, then is given up on and counted. One channel's trouble never
  * delays another channel. An event matched by several rules goes to a channel once.
+ *
+ * The trace an event was published in (W3C Trace Context, src/tracing) is taken in the bus subscriber and
+ * travels with the notification; each attempt runs as a span of its own in it (src/tracing/outbound-trace.ts
+ * says why), so the plugin can put that span on the wire (`currentTrace()`: an HTTP `traceparent`, an AMQP
+ * header, an RFC 5424 structured-data element) and the attempt's log lines carry the trace.
  */
 import { randomUUID } from 'node:crypto';
 import { routingKeyOf, type DomainEvent, type Subscriber } from '../actors/events/event-bus.ts';
@@ -16,6 +21,9 @@ import { systemClock, type Clock } from '../actors/runtime/clock.ts';
 import { BoundedQueue } from '../events/bounded-queue.ts';
 import { compileFilters } from '../events/hook-filter.ts';
 import type { Logger } from '../logging/logger.ts';
+import { publishedTrace, runAttempt } from '../tracing/outbound-trace.ts';
+import type { TraceContext } from '../tracing/trace-context.ts';
+import { runInSpan, runUntraced } from '../tracing/trace-scope.ts';
 import { describeError, type DeliveryOutcome, type Notification, type NotificationPlugin } from './notification-plugin.ts';
 import { createNotificationPlugin, type PluginContext } from './notification-plugins.ts';
 import type { ChannelStatus, DeliveryAttemptInfo, NotificationStatusPort } from './notification-status.ts';
@@ -65,7 +73,7 @@ export class NotificationDispatcher implements NotificationStatusPort {
   private readonly clock: Clock;
   private readonly channelsByName = new Map<string, LiveChannel>();
   private rules: LiveRule[] = [];
-  private readonly inbox: DomainEvent[] = [];
+  private readonly inbox: { readonly event: DomainEvent; readonly trace: TraceContext }[] = [];
   private drainScheduled = false;
   private started = false;
   private stopped = false;
@@ -132,11 +140,13 @@ export class NotificationDispatcher implements NotificationStatusPort {
   /** Takes one event (the bus's subscriber; callable directly). Never blocks, never throws. */
   readonly notify = (event: DomainEvent): void => {
     if (this.stopped || this.rules.length === 0) return;
-    this.inbox.push(event);
+    // Now or never: by the time the inbox is drained, the publisher's async context is gone.
+    this.inbox.push({ event, trace: publishedTrace() });
     if (this.inbox.length > maxInbox) this.inbox.shift();
     if (!this.drainScheduled) {
       this.drainScheduled = true;
-      setImmediate(this.drain);
+      // Not in the trace of whichever publisher happened to schedule the drain: each event enters its own below.
+      runUntraced(() => setImmediate(this.drain));
     }
   };
 
@@ -157,23 +167,25 @@ export class NotificationDispatcher implements NotificationStatusPort {
 
   private readonly drain = (): void => {
     this.drainScheduled = false;
-    for (const event of this.inbox.splice(0)) {
-      const targets = new Set<LiveChannel>();
-      for (const rule of this.rules) {
-        let matches = false;
-        try {
-          matches = rule.matches(event);
-        } catch (e) {
-          this.deps.log.warn({ err: e }, 'notifications: a filter failed on an event');
-        }
-        if (matches) for (const c of rule.channels) targets.add(c);
-      }
-      if (targets.size === 0) continue;
-      const routingKey = routingKeyOf(event);
-      for (const channel of targets) this.enqueue(channel, { id: randomUUID(), routingKey, event });
-    }
+    for (const { event, trace } of this.inbox.splice(0)) runInSpan(trace, () => this.match(event, trace));
     this.wakeIdle();
   };
+
+  private match(event: DomainEvent, trace: TraceContext): void {
+    const targets = new Set<LiveChannel>();
+    for (const rule of this.rules) {
+      let matches = false;
+      try {
+        matches = rule.matches(event);
+      } catch (e) {
+        this.deps.log.warn({ err: e }, 'notifications: a filter failed on an event');
+      }
+      if (matches) for (const c of rule.channels) targets.add(c);
+    }
+    if (targets.size === 0) return;
+    const routingKey = routingKeyOf(event);
+    for (const channel of targets) this.enqueue(channel, { id: randomUUID(), routingKey, event, trace });
+  }
 
   private enqueue(channel: LiveChannel, n: Notification): void {
     if (channel.queue.push(n) !== undefined) {
@@ -192,41 +204,52 @@ export class NotificationDispatcher implements NotificationStatusPort {
     const next = channel.queue.shift();
     if (next === undefined) return;
     channel.inFlight = true;
-    const run: Promise<void> = this.deliver(channel, next)
-      .catch((e: unknown) => this.deps.log.error({ channel: channel.name, err: e }, 'notifications: delivery failed unexpectedly'))
-      .finally(() => {
-        channel.inFlight = false;
-        this.running.delete(run);
-        this.pump(channel);
-        this.wakeIdle();
-      });
+    // Outside the trace of whatever called pump (a match, the end of the previous delivery): each attempt
+    // enters its notification's trace itself, and the lines logged around it name theirs explicitly.
+    const run: Promise<void> = runUntraced(() =>
+      this.deliver(channel, next)
+        .catch((e: unknown) => this.deps.log.error({ channel: channel.name, traceId: next.trace.traceId, err: e }, 'notifications: delivery failed unexpectedly'))
+        .finally(() => {
+          channel.inFlight = false;
+          this.running.delete(run);
+          this.pump(channel);
+          this.wakeIdle();
+        }),
+    );
     this.running.add(run);
   }
 
   private async deliver(channel: LiveChannel, n: Notification): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(channel, n);
-      if (this.stopped) return;
-      channel.counts.attempts++;
-      const info: DeliveryAttemptInfo = { at: new Date(this.clock.now()).toISOString(), event: n.routingKey, attempt };
-      if (outcome.ok) {
-        if (channel.consecutiveFailures > 0) this.deps.log.info({ channel: channel.name, failedAttempts: channel.consecutiveFailures }, 'notifications: channel delivers again');
-        channel.counts.delivered++;
-        channel.consecutiveFailures = 0;
-        channel.lastSuccess = info;
-        return;
-      }
-      channel.consecutiveFailures++;
-      channel.lastError = { ...info, error: outcome.error };
-      if (channel.consecutiveFailures === 1) this.deps.log.warn({ channel: channel.name, event: n.routingKey, error: outcome.error }, 'notifications: delivery attempt failed; retrying');
-      if (!outcome.retryable || attempt >= this.options.attempts) {
-        channel.counts.failed++;
-        this.deps.log.warn({ channel: channel.name, event: n.routingKey, attempts: attempt, error: outcome.error }, 'notifications: event not delivered; giving up on it');
-        return;
-      }
-      await this.sleep(this.backoff(attempt, outcome.retryAfterMs));
+      const wait = await runAttempt(n.trace, () => this.tryOnce(channel, n, attempt));
+      if (wait === undefined) return;
+      await this.sleep(wait);
       if (this.stopped) return;
     }
+  }
+
+  /** One attempt and its outcome, in the attempt's span: undefined when the delivery is over, else the wait before the next. */
+  private async tryOnce(channel: LiveChannel, n: Notification, attempt: number): Promise<number | undefined> {
+    const outcome = await this.attempt(channel, n);
+    if (this.stopped) return undefined;
+    channel.counts.attempts++;
+    const info: DeliveryAttemptInfo = { at: new Date(this.clock.now()).toISOString(), event: n.routingKey, attempt };
+    if (outcome.ok) {
+      if (channel.consecutiveFailures > 0) this.deps.log.info({ channel: channel.name, failedAttempts: channel.consecutiveFailures }, 'notifications: channel delivers again');
+      channel.counts.delivered++;
+      channel.consecutiveFailures = 0;
+      channel.lastSuccess = info;
+      return undefined;
+    }
+    channel.consecutiveFailures++;
+    channel.lastError = { ...info, error: outcome.error };
+    if (channel.consecutiveFailures === 1) this.deps.log.warn({ channel: channel.name, event: n.routingKey, error: outcome.error }, 'notifications: delivery attempt failed; retrying');
+    if (!outcome.retryable || attempt >= this.options.attempts) {
+      channel.counts.failed++;
+      this.deps.log.warn({ channel: channel.name, event: n.routingKey, attempts: attempt, error: outcome.error }, 'notifications: event not delivered; giving up on it');
+      return undefined;
+    }
+    return this.backoff(attempt, outcome.retryAfterMs);
   }
 
   /** One attempt within its time limit; a plugin that throws counts as a failed, retryable attempt. */

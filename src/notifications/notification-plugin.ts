@@ -5,6 +5,7 @@
  * so an operator reads one kind of status whatever the transport.
  */
 import type { DomainEvent } from '../actors/events/event-bus.ts';
+import type { TraceContext } from '../tracing/trace-context.ts';
 
 /** One event on its way to one channel. */
 export interface Notification {
@@ -13,6 +14,11 @@ export interface Notification {
   /** RackHD's routing key of the event (`<type>.<action>.<severity>.<typeId>[.<nodeId>]`). */
   readonly routingKey: string;
   readonly event: DomainEvent;
+  /**
+   * The trace the event was published in. Plugins do not send this: `deliver` runs in a span of its own
+   * in it (`currentTrace()`), and that span is what a plugin puts on the wire.
+   */
+  readonly trace: TraceContext;
 }
 
 export type DeliveryOutcome =
@@ -32,7 +38,8 @@ export interface NotificationPlugin {
   readonly kind: string;
   /**
    * One attempt. Never throws for the receiver's trouble: that is an outcome. `signal` aborts when the
-   * attempt's time is up or the dispatcher stops; the plugin gives up promptly then.
+   * attempt's time is up or the dispatcher stops; the plugin gives up promptly then. Called in the
+   * attempt's span (`currentTrace()`), which a plugin whose protocol has room for it sends along.
    */
   deliver(notification: Notification, signal: AbortSignal): Promise<DeliveryOutcome>;
   /** Releases connections and sockets; no delivery is attempted afterwards. */

@@ -66,7 +66,8 @@ export const SyslogChannelSchema = Type.Object(
       maxLength: 32,
       pattern: '^[!#-<>-\\\\^-~]+@[0-9]+(\\.[0-9]+)*$',
       default: 'monorail@32473',
-      description: 'RFC 5424 §6.3.2 SD-ID of the element carrying the event\'s fields: name@<IANA private enterprise number>. 32473 is the number RFC 5612 reserves for documentation; set your own.',
+      description:
+        'RFC 5424 §6.3.2 SD-ID of the element carrying the event\'s fields: name@<IANA private enterprise number>. 32473 is the number RFC 5612 reserves for documentation; set your own. Its number also names the element carrying the delivery\'s W3C traceparent, trace@<number>.',
     }),
     maxMessageBytes: Type.Integer({ minimum: 480, maximum: 65_000, default: 2048, description: 'Longest message sent; longer MSG parts are cut at a character boundary (RFC 5426 §3.2: receivers SHOULD take 2048, MUST take 480).' }),
     connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000, description: 'TCP: a connection not made by then is a failed attempt.' }),

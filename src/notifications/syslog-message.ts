@@ -12,8 +12,17 @@
  * software (§7.2). PARAM-VALUEs escape '"', '\' and ']' with a backslash (§6.3.3). MSG is UTF-8 and so
  * starts with the BOM (§6.4); it is what a person reading the log wants: the event in a line, then its data
  * as JSON. A message longer than the limit loses the end of its MSG, cut at a character boundary.
+ *
+ * The trace of the delivery (W3C Trace Context) goes in an element of its own, `trace@<number>`, with one
+ * PARAM `traceparent` in the W3C format (§3.2.2 of Trace Context Level 1). No IANA-registered SD-ID carries
+ * a trace (§7 registers timeQuality, origin and meta only), so it is a private one (§6.3.2, name@<private
+ * enterprise number>) under the enterprise number of the configured SD-ID: 32473 by default, the number
+ * RFC 5612 reserves for documentation, a placeholder an operator replaces with their own. It is a separate
+ * element rather than a parameter of the event's so that the event element holds the event and nothing
+ * else, and so that a message without a trace simply has no such element.
  */
 import type { DomainEvent, Severity } from '../actors/events/event-bus.ts';
+import { formatTraceparent, type TraceContext } from '../tracing/trace-context.ts';
 
 export interface SyslogFormatOptions {
   readonly facility: number;
@@ -76,7 +85,25 @@ export function fitUtf8(text: string, bytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
-export function formatSyslogMessage(event: DomainEvent, deliveryId: string, options: SyslogFormatOptions, now: () => Date = () => new Date()): Buffer {
+/**
+ * The SD-ID of the trace element: `trace@` and the enterprise number of `structuredDataId`; none when that
+ * is not a private id, or when the result would be longer than the 32 characters of an SD-NAME (§6.3.2).
+ */
+export function traceDataId(structuredDataId: string): string | undefined {
+  const at = structuredDataId.indexOf('@');
+  const id = `trace${structuredDataId.slice(at)}`;
+  return at < 0 || id.length > 32 ? undefined : id;
+}
+
+export interface SyslogMessageContext {
+  /** The time stamped on an event whose own time is unusable. */
+  readonly now?: () => Date;
+  /** The delivery attempt's span, sent as the trace element. */
+  readonly trace?: TraceContext;
+}
+
+export function formatSyslogMessage(event: DomainEvent, deliveryId: string, options: SyslogFormatOptions, context: SyslogMessageContext = {}): Buffer {
+  const now = context.now ?? (() => new Date());
   const pri = `<${options.facility * 8 + severityCode[event.severity]}>`;
   const header = [
     `${pri}1`,
@@ -94,7 +121,9 @@ export function formatSyslogMessage(event: DomainEvent, deliveryId: string, opti
     ...(event.nodeId === undefined ? [] : [param('nodeId', event.nodeId)]),
     param('deliveryId', deliveryId),
   ];
-  const sd = `[${options.structuredDataId} ${eventParams.join(' ')}][origin ${param('software', truncateChars(options.software, 48))}]`;
+  const traceId = context.trace === undefined ? undefined : traceDataId(options.structuredDataId);
+  const traceElement = context.trace === undefined || traceId === undefined ? '' : `[${traceId} ${param('traceparent', formatTraceparent(context.trace))}]`;
+  const sd = `[${options.structuredDataId} ${eventParams.join(' ')}]${traceElement}[origin ${param('software', truncateChars(options.software, 48))}]`;
   let data: string;
   try {
     data = JSON.stringify(event.data);

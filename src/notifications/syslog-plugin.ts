@@ -2,10 +2,12 @@
  * Syslog channel: each event forwarded as an RFC 5424 message (syslog-message.ts) over UDP, one message
  * per datagram (RFC 5426 §3.1), or over TCP with octet-counting framing (RFC 6587 §3.4.1,
  * syslog-tcp-sender.ts). UDP gives no word of delivery: an attempt succeeds when the datagram is sent.
+ * Each message carries the attempt's span in a `trace@<number>` structured-data element (syslog-message.ts).
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
+import { currentTrace } from '../tracing/trace-scope.ts';
 import { delivered, describeError, failed, type DeliveryOutcome, type Notification, type NotificationPlugin } from './notification-plugin.ts';
 import type { SyslogChannelConfig } from './notifications-schema.ts';
 import { formatSyslogMessage, type SyslogFormatOptions } from './syslog-message.ts';
@@ -31,7 +33,8 @@ export class SyslogPlugin implements NotificationPlugin {
   }
 
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryOutcome> {
-    const message = formatSyslogMessage(n.event, n.id, this.format);
+    const span = currentTrace();
+    const message = formatSyslogMessage(n.event, n.id, this.format, span === undefined ? {} : { trace: span });
     try {
       if (this.tcp !== undefined) await this.tcp.send(message, signal);
       else await this.sendUdp(message);

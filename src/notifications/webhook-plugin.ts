@@ -4,9 +4,12 @@
  * bounded answers) and signed the same way (src/events/webhook-signature.ts: X-Monorail-Timestamp,
  * X-Monorail-Signature, X-Monorail-Delivery constant across the retries of one delivery,
  * X-Monorail-Event), so one receiver can take hooks and notification channels alike. Retrying is the
- * dispatcher's; this only says which answers are worth a retry.
+ * dispatcher's; this only says which answers are worth a retry. Each attempt carries its span as
+ * `traceparent` (W3C Trace Context §3.2), a child of the trace the event was published in.
  */
 import { createHttpPost, type HttpPost } from '../events/http-post.ts';
+import { traceparentHeader } from '../tracing/outbound-trace.ts';
+import { currentTrace } from '../tracing/trace-scope.ts';
 import { deliveryHeader, eventHeader, signPayload, signatureHeader, timestampHeader } from '../events/webhook-signature.ts';
 import { delivered, describeError, failed, type DeliveryOutcome, type Notification, type NotificationPlugin } from './notification-plugin.ts';
 import type { WebhookChannelConfig } from './notifications-schema.ts';
@@ -25,6 +28,8 @@ export class WebhookPlugin implements NotificationPlugin {
   async deliver(n: Notification, signal: AbortSignal): Promise<DeliveryOutcome> {
     const body = JSON.stringify(n.event);
     const timestamp = Math.floor((this.options.now ?? Date.now)() / 1000);
+    // The dispatcher runs every attempt in a span of the event's trace; called on its own, there is none to send.
+    const span = currentTrace();
     try {
       const res = await this.post(this.config.url, {
         headers: {
@@ -34,6 +39,7 @@ export class WebhookPlugin implements NotificationPlugin {
           [signatureHeader]: signPayload(this.config.secret, timestamp, body),
           [deliveryHeader]: n.id,
           [eventHeader]: n.routingKey,
+          ...(span === undefined ? {} : traceparentHeader(span)),
         },
         body,
         signal,

@@ -1,8 +1,8 @@
 /**
  * Webhook delivery to real HTTP receivers on ephemeral ports, with hooks in a real embedded store:
  * filters, signatures a receiver can check with the secret, retries until a failing receiver recovers,
- * giving up, timeouts on a receiver that hangs, order per hook, the bounded queue, and status written
- * back to the hook document.
+ * giving up, timeouts on a receiver that hangs, order per hook, the bounded queue, status written
+ * back to the hook document, and the W3C `traceparent` of the publisher's trace on every attempt.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBus, routingKeyOf, type DomainEvent } from '../../src/actors/events/event-bus.ts';
@@ -17,9 +17,11 @@ import type { DocumentCollection } from '../../src/persistence/document-store.ts
 import type { Store } from '../../src/persistence/store.ts';
 import { SecretBox } from '../../src/secrets/secret-box.ts';
 import { secretSealer } from '../../src/secrets/secret-sealer.ts';
+import { newTrace, parseTraceparent, type TraceContext } from '../../src/tracing/trace-context.ts';
+import { runInTrace, runUntraced } from '../../src/tracing/trace-scope.ts';
 import { tempStore, type TempStore } from '../support/temp-store.ts';
 import { captureLog, type CapturedLog } from '../support/test-logger.ts';
-import { eventually, startReceiver, type Receiver } from './webhook-receiver.ts';
+import { eventually, startReceiver, type Received, type Receiver } from './webhook-receiver.ts';
 
 const sealer: SecretSealer = secretSealer(SecretBox.fromKey('webhook-test-key-0123456789'));
 
@@ -251,5 +253,70 @@ describe('webhook delivery', () => {
     bus.publish(event('node', 'added'));
     await new Promise((res) => setTimeout(res, 50));
     expect(r.received).toHaveLength(2);
+  });
+});
+
+/** The request's `traceparent`, parsed; fails the test when it is missing or invalid. */
+function traceOf(r: Received | undefined): TraceContext {
+  const raw = r?.headers['traceparent'];
+  const parsed = typeof raw === 'string' ? parseTraceparent(raw) : undefined;
+  if (parsed === undefined) throw new Error(`no valid traceparent: ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+describe('webhook delivery: trace context', () => {
+  it('sends the trace the event was published in, a new span on every attempt, and logs the attempt in it', async () => {
+    const flaky = await receiver((n) => (n === 0 ? 500 : 200));
+    const down = await receiver(() => 503);
+    await addHook(flaky.url);
+    const gone = await addHook(down.url);
+    await deliverer({ attempts: 2 });
+    const published = newTrace();
+    const other = { ...newTrace(), flags: 0 };
+    const e = event('node', 'added');
+    // Two traces in one turn (matched in one batch later): each delivery keeps its own.
+    runInTrace(published, () => bus.publish(e));
+    runInTrace(other, () => bus.publish(event('node', 'removed')));
+
+    const got = await flaky.waitFor(3);
+    const attempts = got.filter((r) => (r.json as DomainEvent).typeId === e.typeId);
+    expect(attempts).toHaveLength(2);
+    const [first, retry] = attempts.map(traceOf);
+    expect(first?.traceId).toBe(published.traceId);
+    expect(retry?.traceId).toBe(published.traceId);
+    // A child span per attempt: neither the publisher's span nor the previous attempt's.
+    expect(new Set([published.spanId, first?.spanId, retry?.spanId]).size).toBe(3);
+    expect(first?.flags).toBe(published.flags);
+    const removed = got.find((r) => (r.json as DomainEvent).typeId !== e.typeId);
+    expect(traceOf(removed)).toMatchObject({ traceId: other.traceId, flags: 0 });
+
+    // The last failed attempt's log line names the span the receiver saw as its parent.
+    const downAttempts = (await down.waitFor(4)).filter((r) => (r.json as DomainEvent).typeId === e.typeId).map(traceOf);
+    expect(downAttempts).toHaveLength(2);
+    const line = await eventually(
+      () => captured.lines().find((l) => l['msg'] === 'webhooks: event not delivered; giving up on it' && l['hookId'] === gone.doc.id && l['traceId'] === published.traceId),
+      'the give-up line',
+    );
+    expect(line['spanId']).toBe(downAttempts[1]?.spanId);
+  });
+
+  it('gives an event published outside any trace a trace of its own, the same on every attempt', async () => {
+    const r = await receiver((n) => (n < 2 ? 500 : 200));
+    await addHook(r.url);
+    await deliverer({ attempts: 3 });
+    const a = event('node', 'added');
+    runUntraced(() => {
+      bus.publish(a);
+      bus.publish(event('node', 'removed'));
+    });
+    const got = await r.waitFor(4);
+    const ofA = got.filter((x) => (x.json as DomainEvent).typeId === a.typeId).map(traceOf);
+    expect(ofA).toHaveLength(3);
+    expect(new Set(ofA.map((t) => t.traceId)).size).toBe(1);
+    expect(new Set(ofA.map((t) => t.spanId)).size).toBe(3);
+    expect(ofA[0]?.flags).toBe(1);
+    // Another untraced event is another trace.
+    const ofB = traceOf(got.find((x) => (x.json as DomainEvent).typeId !== a.typeId));
+    expect(ofB.traceId).not.toBe(ofA[0]?.traceId);
   });
 });

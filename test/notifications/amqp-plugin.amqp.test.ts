@@ -1,7 +1,8 @@
 /**
  * The AMQP channel against the real RabbitMQ (127.0.0.1:5672, guest/guest; test/events/rabbitmq.ts),
  * each test with its own exchange and queue: alerts published on the configured durable topic exchange
- * with RackHD's routing keys, persistent, and counted delivered only once the broker confirmed them; a
+ * with RackHD's routing keys, persistent, with the W3C `traceparent` header of the trace the alert was
+ * raised in, and counted delivered only once the broker confirmed them; a
  * broker that vanishes (through a relay the test cuts) makes attempts fail, and when it is back the same
  * message is published once and the status shows the failure, then the success. The broker URL's
  * credentials are never logged.
@@ -9,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newTrace, parseTraceparent } from '../../src/tracing/trace-context.ts';
+import { runInTrace } from '../../src/tracing/trace-scope.ts';
 import { amqpUrl, brokerHost, brokerPort, rabbitmqAvailable } from '../events/rabbitmq.ts';
 import { startTcpProxy } from '../events/tcp-proxy.ts';
 import { alert, startDispatcher, statusUntil } from './notification-fixtures.ts';
@@ -54,9 +57,14 @@ describe.skipIf(!available)('AMQP notification channel (RabbitMQ)', () => {
     const c = await consumer();
     const { bus, dispatcher } = await startDispatcher({ channels: [{ name: 'bus', kind: 'amqp', amqpUrl, exchange: c.exchange }] }, cleanups);
     const events = [alert('critical'), alert('warning'), { ...alert('information'), type: 'graph', action: 'finished' }];
-    for (const e of events) bus.publish(e);
+    const raised = [newTrace(), newTrace(), newTrace()];
+    events.forEach((e, i) => runInTrace(raised[i] ?? newTrace(), () => bus.publish(e)));
     await dispatcher.whenIdle();
     const got = await c.waitFor(2);
+    const sent = got.map((m) => parseTraceparent(m.properties.headers?.['traceparent'] as string | undefined));
+    expect(sent.map((t) => t?.traceId)).toEqual([raised[0]?.traceId, raised[1]?.traceId]);
+    // The attempt's span, not the publisher's.
+    expect(sent.every((t, i) => t !== undefined && t.spanId !== raised[i]?.spanId)).toBe(true);
     expect(got.map((m) => m.fields.routingKey)).toEqual([`node.alerts.critical.${events[0]?.typeId}.${events[0]?.nodeId}`, `node.alerts.warning.${events[1]?.typeId}.${events[1]?.nodeId}`]);
     expect(got.map((m) => JSON.parse(m.content.toString()) as unknown)).toEqual(events.slice(0, 2));
     expect(got.every((m) => m.properties.deliveryMode === 2 && m.properties.contentType === 'application/json' && m.fields.exchange === c.exchange)).toBe(true);

@@ -2,7 +2,8 @@
  * The dispatcher's own rules, with an in-process plugin that records and answers as the test says (the
  * plugins against their real receivers are in the *.socket / *.amqp tests): filters in the hooks API's
  * language choose channels, an event reaches a channel once, retries back off and stop at the limit or at
- * a permanent refusal, a full queue drops the oldest and counts it, and the status tells all of it.
+ * a permanent refusal, a full queue drops the oldest and counts it, the status tells all of it, and each
+ * attempt runs as a span of the trace its event was published in.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/actors/events/event-bus.ts';
@@ -11,6 +12,8 @@ import { NotificationDispatcher } from '../../src/notifications/notification-dis
 import type { DeliveryOutcome, Notification, NotificationPlugin } from '../../src/notifications/notification-plugin.ts';
 import { parseNotificationsConfig } from '../../src/notifications/notifications-config.ts';
 import type { NotificationsOptions } from '../../src/notifications/notifications-schema.ts';
+import { newTrace, type TraceContext } from '../../src/tracing/trace-context.ts';
+import { currentTrace, runInTrace } from '../../src/tracing/trace-scope.ts';
 import { captureLog } from '../support/test-logger.ts';
 import { alert, fastRetry, statusUntil } from './notification-fixtures.ts';
 
@@ -155,6 +158,26 @@ describe('notification dispatcher', () => {
     expect(dispatcher.channel('hangs')).toMatchObject({ delivered: 1, attempts: 2, lastError: { error: 'no answer within 200 ms' } });
     await dispatcher.stop();
     expect(thrower.closed && hangs.closed).toBe(true);
+  });
+
+  it('runs each attempt as a new span of the trace its event was published in, events of one batch apart', async () => {
+    const seen: { typeId: string; published: TraceContext; span: TraceContext | undefined }[] = [];
+    const flaky = new Recorder((n, i) => {
+      seen.push({ typeId: n.event.typeId, published: n.trace, span: currentTrace() });
+      return i === 0 ? { ok: false, retryable: true, error: 'down' } : ok;
+    });
+    const { bus, dispatcher } = await start({ channels: [syslogChannel('flaky')], rules: [{ channels: ['flaky'] }] }, { flaky });
+    const ta = newTrace();
+    const tb = newTrace();
+    const a = alert('critical', 'aaaaaaaaaaaaaaaaaaaaaaa1');
+    const b = alert('critical', 'aaaaaaaaaaaaaaaaaaaaaaa2');
+    runInTrace(ta, () => bus.publish(a));
+    runInTrace(tb, () => bus.publish(b));
+    await dispatcher.whenIdle();
+    expect(seen.map((x) => x.typeId)).toEqual([a.typeId, a.typeId, b.typeId]);
+    expect(seen.map((x) => x.published)).toEqual([ta, ta, tb]);
+    expect(seen.map((x) => x.span?.traceId)).toEqual([ta.traceId, ta.traceId, tb.traceId]);
+    expect(new Set([ta.spanId, tb.spanId, ...seen.map((x) => x.span?.spanId)]).size).toBe(5);
   });
 
   it('refuses malformed options when constructed (a typed object can still be wrong)', () => {

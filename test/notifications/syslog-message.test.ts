@@ -1,11 +1,12 @@
 /**
  * RFC 5424 formatting, read back with Monorail's own RFC 5424 parser (src/protocols/syslog): every field
  * where §6 puts it, structured data escaped per §6.3.3, the BOM of §6.4, and the length limit kept without
- * splitting a character.
+ * splitting a character; the delivery's trace in a private `trace@<number>` element (§6.3.2).
  */
 import { describe, expect, it } from 'vitest';
 import { parseSyslogMessage } from '../../src/protocols/syslog/message-parser.ts';
-import { escapeParamValue, fitUtf8, formatSyslogMessage, headerField, type SyslogFormatOptions } from '../../src/notifications/syslog-message.ts';
+import { escapeParamValue, fitUtf8, formatSyslogMessage, headerField, traceDataId, type SyslogFormatOptions } from '../../src/notifications/syslog-message.ts';
+import { formatTraceparent, newTrace, parseTraceparent } from '../../src/tracing/trace-context.ts';
 import { alert } from './notification-fixtures.ts';
 
 const options: SyslogFormatOptions = { facility: 16, hostname: 'mgmt-1', appName: 'monorail', procId: '4242', structuredDataId: 'monorail@32473', maxMessageBytes: 2048, software: 'Monorail' };
@@ -73,7 +74,23 @@ describe('RFC 5424 syslog message', () => {
   });
 
   it('falls back to the current time when the event\'s time is unusable', () => {
-    const r = parsed(formatSyslogMessage({ ...alert(), createdAt: 'yesterday' }, 'x', options, () => new Date('2030-01-01T00:00:00Z')));
+    const r = parsed(formatSyslogMessage({ ...alert(), createdAt: 'yesterday' }, 'x', options, { now: () => new Date('2030-01-01T00:00:00Z') }));
     expect(r.timestamp).toBe('2030-01-01T00:00:00.000Z');
+  });
+
+  it('carries the trace as [trace@<number> traceparent="…"] between the event and origin elements, only when there is one', () => {
+    const span = newTrace();
+    const r = parsed(formatSyslogMessage(alert('critical'), 'd-1', { ...options, structuredDataId: 'acme@12345.6' }, { trace: span }));
+    expect(r.structuredData?.map((e) => e.id)).toEqual(['acme@12345.6', 'trace@12345.6', 'origin']);
+    const value = r.structuredData?.[1]?.params;
+    expect(value).toEqual([{ name: 'traceparent', value: formatTraceparent(span) }]);
+    expect(parseTraceparent(value?.[0]?.value)).toEqual(span);
+    expect(parsed(formatSyslogMessage(alert('critical'), 'd-1', options)).structuredData?.map((e) => e.id)).toEqual(['monorail@32473', 'origin']);
+    // §6.3.2: SD-NAMEs are at most 32 characters; a trace id that would be longer is left out rather than sent invalid.
+    expect(traceDataId('monorail@32473')).toBe('trace@32473');
+    expect(traceDataId('m@1234567890123456789012345678')).toBeUndefined();
+    expect(traceDataId('registered')).toBeUndefined();
+    const long = parsed(formatSyslogMessage(alert('critical'), 'd-1', { ...options, structuredDataId: 'm@1234567890123456789012345678' }, { trace: span }));
+    expect(long.structuredData?.map((e) => e.id)).toEqual(['m@1234567890123456789012345678', 'origin']);
   });
 });

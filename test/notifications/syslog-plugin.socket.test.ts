@@ -3,12 +3,14 @@
  * RFC 5424, src/protocols/syslog) over UDP and over TCP, a plain TCP socket that checks the RFC 6587
  * §3.4.1 octet-counted frames byte for byte, and a TCP receiver that is down when the alert is raised and
  * comes up later (and then restarts): the delivery is retried, and the status shows the failure, then the
- * success.
+ * success. The message that finally arrives carries the trace the alert was raised in (`trace@32473`).
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { newTrace, parseTraceparent } from '../../src/tracing/trace-context.ts';
+import { runInTrace } from '../../src/tracing/trace-scope.ts';
 import { parseSyslogMessage } from '../../src/protocols/syslog/message-parser.ts';
 import { createSyslogServer, type SyslogServer } from '../../src/protocols/syslog/syslog-server.ts';
 import { FakeSyslogDirectory } from '../support/fake-directory-syslog.ts';
@@ -102,7 +104,8 @@ describe('syslog notification channel', () => {
     const port = await freePort();
     const { bus, dispatcher, lines } = await startDispatcher({ channels: [channel('tcp', port)] }, cleanups);
     const e = alert('critical', 'cccccccccccccccccccccccc');
-    bus.publish(e);
+    const raised = newTrace();
+    runInTrace(raised, () => bus.publish(e));
     const down = await statusUntil(dispatcher, 'syslog-tcp', (s) => s.consecutiveFailures >= 2, 'failed attempts');
     expect(down.lastError?.error).toMatch(/ECONNREFUSED/);
     expect(down).toMatchObject({ delivered: 0, inFlight: true });
@@ -115,7 +118,12 @@ describe('syslog notification channel', () => {
     expect(up.consecutiveFailures).toBe(0);
     expect(up.lastError?.error).toMatch(/ECONNREFUSED/);
     expect(up.lastSuccess?.attempt).toBeGreaterThan(up.lastError?.attempt ?? 0);
-    expect(lines().some((l) => l['msg'] === 'notifications: channel delivers again')).toBe(true);
+    // A retried attempt: the alert's trace, the attempt's own span, the same span as the attempt's log line.
+    const sent = parseTraceparent(seen.observation.structuredData?.['trace@32473']?.['traceparent']?.[0]);
+    expect(sent?.traceId).toBe(raised.traceId);
+    expect(sent?.spanId).not.toBe(raised.spanId);
+    expect(lines().find((l) => l['msg'] === 'notifications: delivery attempt failed; retrying')).toMatchObject({ traceId: raised.traceId });
+    expect(lines().find((l) => l['msg'] === 'notifications: channel delivers again')).toMatchObject({ traceId: raised.traceId, spanId: sent?.spanId });
 
     // The receiver restarts: the dead connection is dropped, the next alert waits for the new one.
     await server.stop();

@@ -1,12 +1,15 @@
 /**
  * The webhook channel against a real HTTP receiver on loopback (the one the hooks tests use): the event
  * envelope signed as hooks sign it, the delivery id kept across retries, 5xx retried (honouring
- * Retry-After) until the receiver recovers, 4xx given up on at once, and neither the URL's credentials
- * nor the secret in any log line or status.
+ * Retry-After) until the receiver recovers, 4xx given up on at once, neither the URL's credentials
+ * nor the secret in any log line or status, and the W3C `traceparent` of the publisher's trace on every
+ * attempt.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryHeader, eventHeader, verifySignature } from '../../src/events/webhook-signature.ts';
-import { startReceiver, type Receiver } from '../events/webhook-receiver.ts';
+import { newTrace, parseTraceparent, type TraceContext } from '../../src/tracing/trace-context.ts';
+import { runInTrace, runUntraced } from '../../src/tracing/trace-scope.ts';
+import { eventually, startReceiver, type Received, type Receiver } from '../events/webhook-receiver.ts';
 import { alert, startDispatcher, statusUntil } from './notification-fixtures.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -61,5 +64,40 @@ describe('webhook notification channel', () => {
     expect(r.received).toHaveLength(1);
     expect(dispatcher.channel('wrong-path')).toMatchObject({ delivered: 0, failed: 1, attempts: 1, lastError: { error: 'the receiver answered HTTP 404' } });
     expect(dispatcher.channel('nobody')).toMatchObject({ delivered: 0, failed: 1, attempts: 3, lastError: { error: 'connection failed: ECONNREFUSED' } });
+  });
+});
+
+function traceOf(r: Received | undefined): TraceContext {
+  const raw = r?.headers['traceparent'];
+  const parsed = typeof raw === 'string' ? parseTraceparent(raw) : undefined;
+  if (parsed === undefined) throw new Error(`no valid traceparent: ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+describe('webhook notification channel: trace context', () => {
+  it('sends the trace the alert was raised in, a new span per attempt, and logs the failed attempt in it', async () => {
+    const r = await receiver((n) => (n === 0 ? 500 : 200));
+    const { bus, dispatcher, lines } = await startDispatcher({ channels: [{ name: 'cmdb', kind: 'webhook', url: r.url, secret }] }, cleanups);
+    const raised = newTrace();
+    runInTrace(raised, () => bus.publish(alert('critical')));
+    await dispatcher.whenIdle();
+    const [first, retry] = (await r.waitFor(2)).map(traceOf);
+    expect(first).toMatchObject({ traceId: raised.traceId, flags: raised.flags });
+    expect(retry?.traceId).toBe(raised.traceId);
+    expect(new Set([raised.spanId, first?.spanId, retry?.spanId]).size).toBe(3);
+    const failedLine = await eventually(() => lines().find((l) => l['msg'] === 'notifications: delivery attempt failed; retrying'), 'the failed attempt line');
+    expect(failedLine).toMatchObject({ traceId: raised.traceId, spanId: first?.spanId });
+    const recovered = lines().find((l) => l['msg'] === 'notifications: channel delivers again');
+    expect(recovered).toMatchObject({ traceId: raised.traceId, spanId: retry?.spanId });
+  });
+
+  it('gives an alert raised outside any trace a trace of its own, kept across its retries', async () => {
+    const r = await receiver((n) => (n === 0 ? 503 : 200));
+    const { bus, dispatcher } = await startDispatcher({ channels: [{ name: 'cmdb', kind: 'webhook', url: r.url, secret }] }, cleanups);
+    runUntraced(() => bus.publish(alert('warning')));
+    await dispatcher.whenIdle();
+    const [first, retry] = (await r.waitFor(2)).map(traceOf);
+    expect(retry?.traceId).toBe(first?.traceId);
+    expect(retry?.spanId).not.toBe(first?.spanId);
   });
 });

@@ -5,13 +5,17 @@
  * → TaskEvent) that validate against the DMTF Event schema, with the subscription's Context and secret
  * headers; SubmitTestEvent goes the same way. A receiver that fails and recovers gets the event after
  * retries; one that keeps failing suspends or terminates the subscription, as its DeliveryRetryPolicy says,
- * and the subscription shows it.
+ * and the subscription shows it. Every attempt carries a W3C `traceparent` in the trace the event was
+ * published in, a span of its own that the attempt's log lines carry too.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../../src/actors/events/event-bus.ts';
 import { loadRedfishSchemas, type RedfishSchemaValidator } from '../../../src/api/redfish/json-schema-validator.ts';
+import { newTrace, parseTraceparent, type TraceContext } from '../../../src/tracing/trace-context.ts';
+import { runInTrace, runUntraced } from '../../../src/tracing/trace-scope.ts';
 import { tempStore } from '../../support/temp-store.ts';
 import { ADMIN, basic, bodyOf, errorOf, startRedfishService, workflowFinished, type RedfishService } from '../../support/redfish-service.ts';
 
@@ -23,6 +27,8 @@ interface Received {
 /** An HTTP receiver that answers `fail` failures (503) before it answers 204; `Infinity` never recovers. */
 class Receiver {
   readonly received: Received[] = [];
+  /** The headers of every request, answered or failed. */
+  readonly heads: IncomingHttpHeaders[] = [];
   attempts = 0;
   private readonly server: Server;
 
@@ -33,6 +39,7 @@ class Receiver {
       req.on('data', (c: string) => (text += c));
       req.on('end', () => {
         this.attempts += 1;
+        this.heads.push(req.headers);
         if (this.fail > 0) {
           this.fail -= 1;
           res.writeHead(503).end();
@@ -296,5 +303,60 @@ describe('persistence', () => {
     } finally {
       temp.cleanup();
     }
+  });
+});
+
+/** A compute node added, as the node entity publishes it. */
+function nodeAdded(nodeId: string): DomainEvent {
+  return { version: '1.0', type: 'node', action: 'added', severity: 'information', typeId: nodeId, nodeId, createdAt: new Date().toISOString(), data: { nodeType: 'compute' } };
+}
+
+function traceOf(headers: IncomingHttpHeaders | undefined): TraceContext {
+  const raw = headers?.['traceparent'];
+  const parsed = typeof raw === 'string' ? parseTraceparent(raw) : undefined;
+  if (parsed === undefined) throw new Error(`no valid traceparent: ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+describe('trace context', () => {
+  it('every attempt carries the trace the event was published in, as a span of its own that its log lines carry', async () => {
+    const r = await receiver(1);
+    const fixed = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+    // A subscriber's own traceparent is not kept: each request names its own span.
+    await subscribe({ Destination: r.url, HttpHeaders: [{ 'X-Hook-Secret': 'hunter2-long-secret', TraceParent: fixed, tracestate: 'x=y' }] });
+    const published = newTrace();
+    const nodeId = '5f00000000000000000d0101';
+    runInTrace(published, () => s.fixture.monorail.events.publish(nodeAdded(nodeId)));
+    await r.until((got) => got.length === 1, 'the event after one failure');
+    await s.delivery.drained();
+    expect(r.heads).toHaveLength(2);
+    const [first, retry] = r.heads.map(traceOf);
+    expect(first).toMatchObject({ traceId: published.traceId, flags: published.flags });
+    expect(retry?.traceId).toBe(published.traceId);
+    expect(new Set([published.spanId, first?.spanId, retry?.spanId]).size).toBe(3);
+    for (const h of r.heads) {
+      expect(h['traceparent']).not.toBe(fixed);
+      expect(h['tracestate']).toBeUndefined();
+      expect(h['x-hook-secret']).toBe('hunter2-long-secret');
+    }
+    const lines = s.fixture.captured.lines();
+    expect(lines.find((l) => l['msg'] === 'redfish event delivery failed; retrying' && l['traceId'] === published.traceId)).toMatchObject({ spanId: first?.spanId, attempt: 1 });
+    expect(lines.find((l) => l['msg'] === 'redfish event delivered' && l['traceId'] === published.traceId)).toMatchObject({ spanId: retry?.spanId, attempt: 2 });
+  });
+
+  it('an event published outside any trace is sent in a trace of its own, kept across retries', async () => {
+    const r = await receiver(1);
+    const location = await subscribe({ Destination: r.url });
+    // As a subscription stored before traceparent was reserved would hold it: the delivery leaves it out too.
+    const fixed = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+    await s.fixture.monorail.store.documents.collection('subscriptions').update(location.split('/').pop() ?? '', { $set: { httpHeaders: s.ports.sealer.seal(JSON.stringify({ Traceparent: fixed, 'X-Kept': 'yes' })) } });
+    runUntraced(() => s.fixture.monorail.events.publish(nodeAdded('5f00000000000000000d0102')));
+    await r.until((got) => got.length === 1, 'the event after one failure');
+    await s.delivery.drained();
+    const [first, retry] = r.heads.map(traceOf);
+    expect(retry?.traceId).toBe(first?.traceId);
+    expect(retry?.spanId).not.toBe(first?.spanId);
+    expect(first?.traceId).not.toBe('ab'.repeat(16));
+    expect(r.heads.every((h) => h['x-kept'] === 'yes')).toBe(true);
   });
 });

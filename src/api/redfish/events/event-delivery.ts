@@ -7,12 +7,21 @@
  * dropped until the ResumeSubscription action), RetryForever keeps trying at the longest interval. Every
  * outcome is counted on the subscription document (visible as its Status and `Oem.Monorail.Delivery`) and
  * logged. Custom HttpHeaders are stored sealed and opened only to send.
+ *
+ * Every POST carries a `traceparent` (W3C Trace Context §3.2): the trace the event was published in, taken
+ * when it is published and kept with it in the queue, each attempt a span of its own in it, with the
+ * attempt's log lines (src/tracing/outbound-trace.ts says why, and what an event published outside any
+ * trace gets). A subscriber's own `traceparent` or `tracestate` header is not sent: ours names the request
+ * and a fixed value would claim every event belongs to one trace.
  */
 import type { DomainEvent, EventBus } from '../../../actors/events/event-bus.ts';
 import { openSecret, type Sealed, type SecretSealer } from '../../../actors/secret-port.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { SubscriptionDoc } from '../../../persistence/collections.ts';
 import type { DocumentCollection } from '../../../persistence/document-store.ts';
+import { publishedTrace, runAttempt, traceparentHeader } from '../../../tracing/outbound-trace.ts';
+import type { TraceContext } from '../../../tracing/trace-context.ts';
+import { runUntraced } from '../../../tracing/trace-scope.ts';
 import { eventPayload, redfishEventOf, type RedfishEventRecord } from './event-mapping.ts';
 
 export const RETRY_POLICIES = ['TerminateAfterRetries', 'SuspendRetries', 'RetryForever'] as const;
@@ -75,9 +84,25 @@ export const fetchPoster: EventPoster = async (url, body, headers, signal) => {
   return res.status;
 };
 
+/** One event waiting for a subscription, with the trace it was published in. */
+interface Queued {
+  readonly record: RedfishEventRecord;
+  readonly trace: TraceContext;
+}
+
 interface Queue {
-  readonly events: RedfishEventRecord[];
+  readonly events: Queued[];
   running: boolean;
+}
+
+/** How an attempt ends: the delivery is over (keep: the subscription still takes events), or another attempt follows. */
+type AttemptEnd = { readonly kind: 'over'; readonly keep: boolean } | { readonly kind: 'retry'; readonly waitMs: number };
+
+/** Headers the delivery owns (compared in lower case, as HTTP field names are case-insensitive, RFC 9110 §5.1). */
+const traceHeaders = new Set(['traceparent', 'tracestate']);
+
+function withoutTraceHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !traceHeaders.has(name.toLowerCase())));
 }
 
 export class EventDelivery {
@@ -121,6 +146,8 @@ export class EventDelivery {
 
   /** Queues `record` for every enabled subscription that wants it (or only `to`); resolves to how many. */
   async publish(record: RedfishEventRecord, to?: string): Promise<number> {
+    // Before the first await: the bus subscriber and SubmitTestEvent call this in the publisher's trace.
+    const trace = publishedTrace();
     if (this.abort.signal.aborted) return 0;
     let targets: StoredSubscription[];
     try {
@@ -130,7 +157,7 @@ export class EventDelivery {
       this.o.log.error({ err: e }, 'redfish events: subscriptions could not be read; event not delivered');
       return 0;
     }
-    for (const s of targets) this.enqueue(s.id, record);
+    for (const s of targets) this.enqueue(s.id, { record, trace });
     return targets.length;
   }
 
@@ -140,13 +167,13 @@ export class EventDelivery {
     await new Promise<void>((resolve) => this.idle.add(resolve));
   }
 
-  private enqueue(subscriptionId: string, record: RedfishEventRecord): void {
+  private enqueue(subscriptionId: string, queued: Queued): void {
     let q = this.queues.get(subscriptionId);
     if (q === undefined) {
       q = { events: [], running: false };
       this.queues.set(subscriptionId, q);
     }
-    q.events.push(record);
+    q.events.push(queued);
     const max = this.o.maxQueue ?? 1000;
     if (q.events.length > max) {
       const lost = q.events.splice(0, q.events.length - max).length;
@@ -155,19 +182,20 @@ export class EventDelivery {
     }
     if (!q.running) {
       q.running = true;
-      void this.drain(subscriptionId, q);
+      // Not in the trace of the event that happened to start the queue: each attempt enters its event's own.
+      void runUntraced(() => this.drain(subscriptionId, q));
     }
   }
 
   private async drain(subscriptionId: string, q: Queue): Promise<void> {
     try {
-      for (let record = q.events.shift(); record !== undefined && !this.abort.signal.aborted; record = q.events.shift()) {
+      for (let next = q.events.shift(); next !== undefined && !this.abort.signal.aborted; next = q.events.shift()) {
         const s = (await this.o.subscriptions.get(subscriptionId)) as StoredSubscription | undefined;
         if (s === undefined || s.state !== 'Enabled') {
           q.events.length = 0;
           break;
         }
-        const keep = await this.deliver(s, record);
+        const keep = await this.deliver(s, next);
         if (!keep) {
           q.events.length = 0;
           break;
@@ -193,43 +221,51 @@ export class EventDelivery {
    * Sends one event with retries; false when the subscription is gone or suspended afterwards. The
    * subscription is read again before every retry, so a DELETE, a suspension or a new policy applies at once.
    */
-  private async deliver(first: StoredSubscription, record: RedfishEventRecord): Promise<boolean> {
+  private async deliver(first: StoredSubscription, { record, trace }: Queued): Promise<boolean> {
     const body = JSON.stringify(eventPayload([record], first.context, record.eventId));
     const log = this.o.log.child({ subscriptionId: first.id, eventId: record.eventId });
     let s: StoredSubscription | undefined = first;
     for (let attempt = 1; ; attempt++) {
-      const at = new Date(this.now()).toISOString();
-      let error: string;
-      try {
-        const status = await this.post(s.destination, body, this.headersOf(s), AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs ?? 10_000)]));
-        if (status >= 200 && status < 300) {
-          await this.record(s.id, { $set: { 'delivery.lastAttemptAt': at, 'delivery.lastSuccessAt': at }, $inc: { 'delivery.delivered': 1 } });
-          log.debug({ attempt, status }, 'redfish event delivered');
-          return true;
-        }
-        error = `HTTP ${status}`;
-      } catch (e) {
-        if (this.abort.signal.aborted) return false;
-        error = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
-      }
-      await this.record(s.id, { $set: { 'delivery.lastAttemptAt': at, 'delivery.lastFailureAt': at, 'delivery.lastError': error }, $inc: { 'delivery.failedAttempts': 1 } });
-      const exhausted = attempt > this.retryAttempts;
-      if (exhausted && s.policy !== 'RetryForever') {
-        if (s.policy === 'TerminateAfterRetries') {
-          await this.o.subscriptions.delete(s.id);
-          log.warn({ destination: s.destination, attempts: attempt, error }, 'redfish event not delivered; subscription terminated (TerminateAfterRetries)');
-        } else {
-          await this.record(s.id, { $set: { state: 'Suspended' }, $inc: { 'delivery.dropped': 1 } });
-          log.warn({ destination: s.destination, attempts: attempt, error }, 'redfish event not delivered; subscription suspended (SuspendRetries)');
-        }
-        return false;
-      }
-      log.info({ attempt, error }, 'redfish event delivery failed; retrying');
-      const wait = this.retryIntervalMs * 2 ** Math.min(attempt - 1, Math.max(0, this.retryAttempts - 1));
-      if (!(await sleep(wait, this.abort.signal))) return false;
+      const current: StoredSubscription = s;
+      const end = await runAttempt(trace, (span) => this.tryOnce(current, body, attempt, span, log));
+      if (end.kind === 'over') return end.keep;
+      if (!(await sleep(end.waitMs, this.abort.signal))) return false;
       s = (await this.o.subscriptions.get(first.id)) as StoredSubscription | undefined;
       if (s === undefined || s.state !== 'Enabled') return false;
     }
+  }
+
+  /** One POST and what follows from its outcome, in the attempt's span. */
+  private async tryOnce(s: StoredSubscription, body: string, attempt: number, span: TraceContext, log: Logger): Promise<AttemptEnd> {
+    const at = new Date(this.now()).toISOString();
+    let error: string;
+    try {
+      const headers = { ...withoutTraceHeaders(this.headersOf(s)), ...traceparentHeader(span) };
+      const status = await this.post(s.destination, body, headers, AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs ?? 10_000)]));
+      if (status >= 200 && status < 300) {
+        await this.record(s.id, { $set: { 'delivery.lastAttemptAt': at, 'delivery.lastSuccessAt': at }, $inc: { 'delivery.delivered': 1 } });
+        log.debug({ attempt, status }, 'redfish event delivered');
+        return { kind: 'over', keep: true };
+      }
+      error = `HTTP ${status}`;
+    } catch (e) {
+      if (this.abort.signal.aborted) return { kind: 'over', keep: false };
+      error = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+    }
+    await this.record(s.id, { $set: { 'delivery.lastAttemptAt': at, 'delivery.lastFailureAt': at, 'delivery.lastError': error }, $inc: { 'delivery.failedAttempts': 1 } });
+    const exhausted = attempt > this.retryAttempts;
+    if (exhausted && s.policy !== 'RetryForever') {
+      if (s.policy === 'TerminateAfterRetries') {
+        await this.o.subscriptions.delete(s.id);
+        log.warn({ destination: s.destination, attempts: attempt, error }, 'redfish event not delivered; subscription terminated (TerminateAfterRetries)');
+      } else {
+        await this.record(s.id, { $set: { state: 'Suspended' }, $inc: { 'delivery.dropped': 1 } });
+        log.warn({ destination: s.destination, attempts: attempt, error }, 'redfish event not delivered; subscription suspended (SuspendRetries)');
+      }
+      return { kind: 'over', keep: false };
+    }
+    log.info({ attempt, error }, 'redfish event delivery failed; retrying');
+    return { kind: 'retry', waitMs: this.retryIntervalMs * 2 ** Math.min(attempt - 1, Math.max(0, this.retryAttempts - 1)) };
   }
 
   private headersOf(s: StoredSubscription): Record<string, string> {

@@ -24,7 +24,8 @@ const SubscriptionParam = IdParam('subscriptionId', 'The subscription id.');
 export const RESOURCE_TYPES = ['ComputerSystem', 'Task'] as const;
 const MAX_SUBSCRIPTIONS = 100;
 const DEFAULT_POLICY: RetryPolicy = 'SuspendRetries';
-const reservedHeaders = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection']);
+// traceparent and tracestate belong to the delivery too: each POST names its own span (event-delivery.ts).
+const reservedHeaders = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'traceparent', 'tracestate']);
 
 export function subscriptionResource(s: StoredSubscription): Json {
   const d = s.delivery;
