@@ -59,6 +59,7 @@ import { fetchHttpCaller } from './services/http-caller.ts';
 import { obmControl } from './services/obm-control.ts';
 import { templateRenderer } from './services/template-renderer.ts';
 import { startPollers, type PollerMember } from './pollers/poller-member.ts';
+import { activeWorkflowStatuses, type WorkflowStatus } from './actors/workflow/workflow-protocol.ts';
 import { startBatches, type BatchMember } from './actors/batch/batch-member.ts';
 import { createPollerSource } from './pollers/poller-sources.ts';
 import { startAlerts, type AlertMember } from './alerts/alert-member.ts';
@@ -272,7 +273,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     if (seededTemplates.length > 0) log.info({ templates: seededTemplates }, 'default templates loaded');
     const auth = await openAuth({ documents: store.documents, config, log });
     const northbound = new ApiRegistry({ authenticator: auth.authenticator, log: log.child({ component: 'api' }) });
-    const ports: NorthboundPorts = { nodes, lookups, workflows, pollers: pollers.service, batches: batches.service, documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
+    const ports: NorthboundPorts = { nodes, lookups, workflows, pollers: pollers.service, batches: batches.service, ...(transport === undefined ? {} : { cluster: () => transport.status() }), documents: store.documents, events, sealer, config, log: log.child({ component: 'api' }), now: () => system.clock.now() };
     northbound.add({
       name: 'rest',
       bases: ['/api/2.0', '/api/current', '/api/common'],
@@ -322,19 +323,28 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     servers.push(createHttpServer(app, { host: config.http.host, port: config.http.port, ...(tls === undefined ? {} : { tls }) }));
   }
   metrics.watch({ actors: system, servers, workflows: docs.collection('workflows'), amqp: eventServices.amqp });
-  // Instances that were running when the process last stopped carry on, and claims whose instance was never
-  // created (a crash between the node's journal write and the workflow's) get it now.
-  const unstartedClaims = async (select: (workflowId: string) => boolean) => {
+  // Instances that were running when the process last stopped carry on; claims whose instance was never
+  // created (a crash between the node's journal write and the workflow's) get it now; and an instance that
+  // ended but still holds its node (a crash between its last journal write and its telling the node) tells it
+  // again, which the node ignores unless that instance is still its active one.
+  const reconcileClaims = async (select: (workflowId: string) => boolean) => {
     const claimed = await docs.collection('nodes').find({ 'activeWorkflow.id': { $exists: true } });
-    const claims = [];
+    const toResume = [];
     for (const n of claimed) {
       const claim = n.activeWorkflow;
-      if (claim !== undefined && select(claim.id) && (await docs.collection('workflows').get(claim.id)) === undefined) claims.push({ nodeId: n.id, claim });
+      if (claim === undefined || !select(claim.id)) continue;
+      const instance = await docs.collection('workflows').get(claim.id);
+      if (instance === undefined) toResume.push({ nodeId: n.id, claim });
+      else if (!activeWorkflowStatuses.has(instance.status as WorkflowStatus)) {
+        // Resuming an ended instance makes it announce its end again.
+        log.warn({ nodeId: n.id, workflowId: claim.id, status: instance.status }, 'node still held by an ended workflow: told again');
+        toResume.push({ nodeId: n.id, claim });
+      }
     }
-    return claims;
+    return toResume;
   };
   if (transport === undefined) {
-    await workflows.resumeAll(await unstartedClaims(() => true));
+    await workflows.resumeAll(await reconcileClaims(() => true));
     // Poller timers live in memory: every poller that is not paused schedules itself again.
     await pollers.wake();
     await batches.wake();
@@ -344,7 +354,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     system.onShards({
       acquired: async (shard) => {
         await workflows.resumeShard(inShard(workflows.router.kind, shard));
-        for (const claim of await unstartedClaims(inShard(workflows.router.kind, shard))) workflows.startClaimed(claim.nodeId, claim.claim);
+        for (const claim of await reconcileClaims(inShard(workflows.router.kind, shard))) workflows.startClaimed(claim.nodeId, claim.claim);
         await pollers.wake(inShard(pollers.router.kind, shard));
         await batches.wake(inShard(batches.router.kind, shard));
       },

@@ -28,6 +28,7 @@ import { describe } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { parseTraceparent } from '../tracing/trace-context.ts';
 import { parseMemberBeat, parseReply, parseShardEnvelope, type MemberBeat } from './wire-format.ts';
+import type { ClusterMemberView, ClusterStatus } from './cluster-status.ts';
 import { shardsToRelease } from './shard-balance.ts';
 
 export interface AmqpShardTransportOptions {
@@ -72,6 +73,8 @@ export interface ShardTransportStats {
   readonly owned: readonly number[];
   readonly liveMembers: readonly string[];
   readonly published: number;
+  /** Publishes whose confirm was lost with their channel, sent again after reconnecting. */
+  readonly republished: number;
   readonly delivered: number;
   readonly malformed: number;
   readonly acquired: number;
@@ -113,7 +116,7 @@ export class AmqpShardTransport implements ShardTransport, ReplyEndpoint {
   private stopped = false;
   private everConnected = false;
   private startedAt = 0;
-  private readonly counters = { published: 0, delivered: 0, malformed: 0, acquired: 0, released: 0, reconnects: 0, repliesSent: 0, repliesReceived: 0 };
+  private readonly counters = { published: 0, republished: 0, delivered: 0, malformed: 0, acquired: 0, released: 0, reconnects: 0, repliesSent: 0, repliesReceived: 0 };
 
   constructor(
     options: Partial<AmqpShardTransportOptions> & Pick<AmqpShardTransportOptions, 'url' | 'memberId' | 'shards'>,
@@ -219,8 +222,17 @@ export class AmqpShardTransport implements ShardTransport, ReplyEndpoint {
         const headers = envelope.traceparent === undefined ? {} : { traceparent: envelope.traceparent };
         try {
           ch.publish(this.shardExchange, String(shard), body, { persistent: true, messageId: envelope.messageId, contentType: 'application/json', type: 'command', headers }, (err) => {
-            if (err) reject(err instanceof Error ? err : new Error(String(err)));
-            else {
+            if (err) {
+              // A nack is the broker refusing the message. Any other error is the channel closing before the
+              // confirm came (a dropped connection, a broker restart): the message may or may not have been
+              // enqueued, so it is published again on the next connection under the same message id, which
+              // the owner's journal recognises if the first copy did arrive.
+              if (err instanceof Error && err.message === 'message nacked') reject(err);
+              else {
+                this.counters.republished++;
+                this.waitForConnection({ run, fail: reject });
+              }
+            } else {
               this.counters.published++;
               resolve();
             }
@@ -259,6 +271,18 @@ export class AmqpShardTransport implements ShardTransport, ReplyEndpoint {
   liveMembers(): string[] {
     const cutoff = Date.now() - this.o.memberTimeoutMs;
     return [...this.members].filter(([, m]) => m.lastSeen >= cutoff && m.beat.leaving !== true).map(([id]) => id).sort();
+  }
+
+  /** This member's view of the cluster: its own shards, and every live member with what it last announced. */
+  status(): ClusterStatus {
+    const now = Date.now();
+    const cutoff = now - this.o.memberTimeoutMs;
+    const members = [...this.members]
+      .filter(([, m]) => m.lastSeen >= cutoff && m.beat.leaving !== true)
+      .map(([id, m]): ClusterMemberView => ({ id, owned: id === this.o.memberId ? this.ownedShards() : [...m.beat.owned].sort((a, b) => a - b), lastHeardMs: now - m.lastSeen }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const { owned, liveMembers: _live, connected, ...counters } = this.stats();
+    return { memberId: this.o.memberId, transport: 'amqp', shards: this.o.shards, connected, owned, members, counters };
   }
 
   /** Resolves true once `test` holds (checked every 20 ms), false after `timeoutMs`. */

@@ -91,6 +91,27 @@ describe.skipIf(!available)('shards over RabbitMQ', () => {
     console.log(`failover: ${lostShards.length} shards owned again ${failover} ms after the connection died (${Date.now() - killedAt} ms to all requests answered)`);
   });
 
+  it('carries on after every member\'s broker connection drops at once (a broker restart), nothing acknowledged lost', async () => {
+    const { members } = await cluster(3, 8, { viaProxy: true });
+    await eventually('balanced', () => allOwnedOnce(members, 8) && owners(members).every((o) => o.length <= 3), 20_000);
+    const ids = Array.from({ length: 24 }, (_, i) => `r${i}`);
+    await Promise.all(ids.map((id) => members[0]!.counters.ask(id, { type: 'add', by: 1 })));
+    // The broker keeps its durable queues over a restart; what members see is every connection dropping and
+    // new ones refused for a while.
+    for (const m of members) m.proxy!.cut();
+    // Asked during the outage: each waits for its member's connection to come back, then is applied once.
+    const during = members.flatMap((m) => ids.map((id) => m.counters.ask(id, { type: 'add', by: 10 }, 20_000)));
+    await new Promise((r) => setTimeout(r, 1500));
+    const restoredAt = Date.now();
+    for (const m of members) m.proxy!.restore();
+    await Promise.all(during);
+    const recovered = Date.now() - restoredAt;
+    await eventually('shards owned once each again, balanced', () => allOwnedOnce(members, 8) && owners(members).every((o) => o.length <= 3), 20_000);
+    for (const m of members) expect(m.transport.stats().reconnects).toBeGreaterThanOrEqual(1);
+    for (const id of ids) expect(await members[1]!.counters.ask(id, { type: 'get' })).toBe(31);
+    console.log(`broker outage: ${ids.length * 3} asks made during it answered ${recovered} ms after the broker came back`);
+  });
+
   it('does not apply a redelivered message twice', async () => {
     const { members, namespace } = await cluster(1, 2);
     await eventually('owned', () => members[0]!.transport.ownedShards().length === 2);

@@ -21,6 +21,7 @@ import { clientPortBelowEphemeral, freePort, loopbackAliasesWork } from '../../s
 import { startMember, type LogLine, type MemberProcess } from '../support/member-process.ts';
 import { rabbitmqAvailable } from '../events/rabbitmq.ts';
 import { deleteNamespace, eventually } from './cluster-harness.ts';
+import { shardOf } from '../../src/actors/runtime/shard-transport.ts';
 
 /**
  * Run explicitly (`npm run test:cluster`, or MONORAIL_TEST_CLUSTER=1): 5 of the last 7 runs passed, but two
@@ -55,6 +56,9 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
   const members: MemberProcess[] = [];
   const machines: SimMachine[] = [];
   let store: Store | undefined;
+  const adminPassword = randomBytes(12).toString('base64url');
+  const configFiles: string[] = [];
+  const httpOf = new Map<MemberProcess, string>();
 
   afterAll(async () => {
     await Promise.all(machines.map((m) => m.close().catch(() => undefined)));
@@ -84,7 +88,7 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
     const bmcPort = aliases ? await freePort(planned[0]?.spec.bmc.ip ?? '127.0.0.1', false) : 0;
     const bmcPassword = randomBytes(9).toString('base64url');
     // Members open each other's sealed credentials and tokens: one key each for the whole cluster.
-    const keys = { secrets: { key: randomBytes(32).toString('base64') }, auth: { tokenSecret: randomBytes(32).toString('base64') } };
+    const keys = { secrets: { key: randomBytes(32).toString('base64') }, auth: { tokenSecret: randomBytes(32).toString('base64'), initialAdmin: { username: 'admin', password: adminPassword } } };
     for (let i = 0; i < 3; i++) {
       const config = {
         store: { path: storeDir, durability: 'normal' },
@@ -106,7 +110,10 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
       };
       const file = path.join(dir, `member-${i}.json`);
       writeFileSync(file, JSON.stringify(config));
-      members.push(await startMember({ MONORAIL_MEMBER_ID: `m${i}` }, undefined, ['--config', file]));
+      configFiles.push(file);
+      const member = await startMember({ MONORAIL_MEMBER_ID: `m${i}` }, undefined, ['--config', file]);
+      members.push(member);
+      httpOf.set(member, `http://127.0.0.1:${config.http.port}`);
     }
     const endpoints = await Promise.all(members.map((m) => endpointsOf(m)));
     const dhcpPorts = new DhcpClientPorts(clientPort);
@@ -188,4 +195,67 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
     expect(acquiredAfterKill.length).toBeGreaterThan(0);
     console.log(`cluster discovery: ${MACHINES} machines available ${took} ms after power-on, member m2 killed at ${killedAt - started} ms; ${acquiredAfterKill.length} shards taken over`);
   }, 420_000);
+  it('rebalances when a member joins, and a batch carries on after the member running it is killed', async () => {
+    const s = store!;
+    // m2 died in the test above; m3 joins on its host's ports.
+    const joiner = await startMember({ MONORAIL_MEMBER_ID: 'm3' }, undefined, ['--config', configFiles[2]!]);
+    members.push(joiner);
+    httpOf.set(joiner, httpOf.get(members[2]!)!);
+    const live = [members[0]!, members[1]!, joiner];
+    await joiner.waitFor((l) => l.msg === 'serving' && l['server'] === 'http', 60_000, 'm3 serving');
+    const login = await fetch(`${httpOf.get(live[0]!)}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: adminPassword }) });
+    expect(login.status).toBe(200);
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const api = async (member: MemberProcess, url: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> => {
+      const res = await fetch(`${httpOf.get(member)}/api/2.0${url}`, {
+        method: init.method ?? 'GET',
+        headers: { ...auth, 'content-type': 'application/json' },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      return { status: res.status, body: (await res.json()) };
+    };
+    interface View { memberId: string; owned: number[]; members: { id: string; owned: number[] }[] }
+    const views = async (): Promise<View[]> => Promise.all(live.map(async (m) => (await api(m, '/cluster')).body as View));
+    // Balanced: every shard owned exactly once, no member above its fair share by more than one (issue 6 point 2).
+    const fair = Math.ceil(SHARDS / live.length);
+    await eventually(
+      'shards balanced over m0, m1 and the joining m3',
+      async () => {
+        const owned = (await views()).map((v) => v.owned);
+        const all = owned.flat();
+        return all.length === SHARDS && new Set(all).size === SHARDS && owned.every((o) => o.length >= 1 && o.length <= fair);
+      },
+      60_000,
+    );
+    const balanced = (await views()).map((v) => `${v.memberId}:${v.owned.length}`);
+
+    // "Run this graph on every node, 5 at a time, stop when 10 % fail": each run takes a few seconds.
+    const nodeIds = (await s.documents.collection('nodes').find({})).map((n) => n.id);
+    const created = await api(live[0]!, '/batches', {
+      method: 'POST',
+      body: { name: 'slow noop over the rack', selector: { nodeIds }, graphName: 'Graph.noop-example', graphOptions: { defaults: { delay: 1500 } }, concurrency: 5, failureThreshold: { percent: 10 } },
+    });
+    expect(created.status).toBe(201);
+    const batchId = (created.body as { id: string }).id;
+    const shard = shardOf('batch', batchId, SHARDS);
+    const ownerIndex = (await views()).findIndex((v) => v.owned.includes(shard));
+    expect(ownerIndex).toBeGreaterThanOrEqual(0);
+    const runner = live[ownerIndex]!;
+    const watcher = live.find((m) => m !== runner)!;
+    interface BatchAnswer { status: string; progress: { total: number; succeeded: number; failed: number; running: number }; items: { nodeId: string; status: string; workflowId?: string }[] }
+    const batch = async (): Promise<BatchAnswer> => (await api(watcher, `/batches/${batchId}`)).body as BatchAnswer;
+    await eventually('a few of the batch\'s runs done', async () => (await batch()).progress.succeeded >= 5, 60_000);
+    runner.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await eventually('the batch completed on the survivors', async () => (await batch()).status === 'completed', 120_000);
+    const done = await batch();
+    expect(done.progress).toMatchObject({ total: MACHINES, succeeded: MACHINES, failed: 0, running: 0 });
+    // Each node ran the graph exactly once: the workflow id journaled before each start is the only one.
+    const runs = (await s.documents.collection('workflows').find({ injectableName: 'Graph.noop-example' })).filter((w) => nodeIds.includes(w.node ?? ''));
+    expect(runs).toHaveLength(MACHINES);
+    expect(new Set(runs.map((w) => w.node)).size).toBe(MACHINES);
+    expect(runs.every((w) => w.status === 'succeeded')).toBe(true);
+    expect(new Set(done.items.map((i) => i.workflowId))).toEqual(new Set(runs.map((w) => w.id)));
+    console.log(`cluster batch: shards ${balanced.join(' ')} after m3 joined; batch owner m${['0', '1', '3'][ownerIndex]} killed, batch completed ${Date.now() - killedAt} ms later`);
+  }, 300_000);
 });

@@ -233,6 +233,21 @@ export function createNodeBehavior(deps: NodeEntityDeps): EntityBehavior<NodeSta
     initialState: () => ({ status: 'absent' }),
     logBindings: (id) => ({ nodeId: id }),
     apply: applyNodeEvent,
+    // Every request that changes a node answers with the node as it then is. A redelivered one was applied
+    // already; the current node is the answer its asker would have had asking a moment later (later records
+    // may have changed it since, as they could have before the asker read it). A create answers
+    // created: true, as its first delivery did.
+    answerDuplicate(state, command) {
+      if (state.status === 'absent') return undefined;
+      switch (command.type) {
+        case 'node.create':
+          return { value: { node: state.node, created: true } };
+        case 'node.bootDecision':
+          return undefined;
+        default:
+          return { value: state.node };
+      }
+    },
     async handle(state, command, ctx) {
       const at = iso(ctx.now());
       if (command.type === 'node.create') {

@@ -19,7 +19,7 @@ import type { TraceContext } from '../../tracing/trace-context.ts';
 import { runInSpan } from '../../tracing/trace-scope.ts';
 import type { EventJournal } from '../../persistence/journal.ts';
 import type { Clock } from './clock.ts';
-import type { EntityBehavior, EntityContext, Message } from './entity.ts';
+import type { EntityBehavior, EntityContext, Message, RequestOf } from './entity.ts';
 import type { JournalBatch, PendingBatch, SnapshotData } from './journal-engine.ts';
 import { spawnPersistentActor, stopActor, type NactPersistentContext, type NactRef, type NactSupervisionContext } from './nact.ts';
 import type { Reply, ReplyTo } from './reply.ts';
@@ -239,7 +239,10 @@ class EntityIncarnation<S, C extends Message, E extends Message> {
     }
     if (receipt !== undefined && (await this.alreadyApplied(current, receipt))) {
       this.log().warn({ command: command.type, messageId: receipt.messageId }, 'duplicate delivery ignored: its events are already in the journal');
-      if (requester) this.k.deliver(requester, { ok: false, error: new DuplicateDeliveryError(key, command.type, receipt.messageId) });
+      if (requester) {
+        const answer = behavior.answerDuplicate?.(current.state, command as RequestOf<C>);
+        this.k.deliver(requester, answer === undefined ? { ok: false, error: new DuplicateDeliveryError(key, command.type, receipt.messageId) } : { ok: true, value: answer.value });
+      }
       return current;
     }
     const tags = receipt === undefined ? [] : [messageTag(receipt.messageId)];

@@ -43,6 +43,13 @@ export interface EntityBehavior<S, C extends Message, E extends Message> {
   logBindings?(id: string): Readonly<Record<string, string>>;
   apply(state: S, event: E): S;
   handle(state: S, command: C, ctx: EntityContext<S, E>): void | Promise<void>;
+  /**
+   * The answer to a request whose events are already in the journal: a message redelivered because its first
+   * owner died after committing but before acknowledging (or replying). The asker never saw the first answer,
+   * so where it can be rebuilt from the state (commands that answer with the current record) return it;
+   * undefined answers with DuplicateDeliveryError.
+   */
+  answerDuplicate?(state: S, command: RequestOf<C>): { readonly value: unknown } | undefined;
 }
 
 /** The commands of an entity that expect a reply. */

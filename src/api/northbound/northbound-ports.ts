@@ -11,6 +11,7 @@ import type { PollerService } from '../../actors/poller/poller-service.ts';
 import type { EntityRouter } from '../../actors/runtime/entity-router.ts';
 import type { SecretSealer } from '../../actors/secret-port.ts';
 import type { WorkflowEngine } from '../../actors/workflow/workflow-engine.ts';
+import type { ClusterStatus } from '../../cluster/cluster-status.ts';
 import type { MonorailConfig } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { DocumentStore } from '../../persistence/document-store.ts';
@@ -24,6 +25,8 @@ export interface NorthboundPorts {
   /** Batch operations over sets of nodes (issue 6); absent on a member that runs none, where the batches API answers 503. */
   readonly batches?: BatchService;
   readonly documents: DocumentStore;
+  /** This member's view of the cluster; absent on a single member, which owns everything. */
+  readonly cluster?: () => ClusterStatus;
   readonly events: EventBus;
   readonly sealer: SecretSealer;
   readonly config: MonorailConfig;

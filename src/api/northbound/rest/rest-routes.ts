@@ -9,6 +9,7 @@ import type { ApiRoute } from '../api-route.ts';
 import type { NorthboundPorts } from '../northbound-ports.ts';
 import { alertRoutes } from './alert-routes.ts';
 import { batchRoutes } from './batch-routes.ts';
+import { clusterRoutes } from './cluster-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { ensureMatchingGraphs } from './catalog-matching.ts';
 import { configRoutes } from './config-routes.ts';
@@ -82,6 +83,7 @@ export function restRoutes(ports: NorthboundPorts, deps: RestRouteDeps): ApiRout
     ...lookupRoutes(ports),
     ...pollerRoutes(ports),
     ...batchRoutes(ports),
+    ...clusterRoutes(ports),
     ...alertRoutes(ports),
     ...logRoutes(ports),
     ...skuPackRoutes(ports, deps.definitions, deps.limits?.maxPackBytes === undefined ? {} : { maxPackBytes: deps.limits.maxPackBytes }),
