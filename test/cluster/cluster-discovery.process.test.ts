@@ -3,127 +3,38 @@
  * HTTP, the microkernel agent and syslog, each over real sockets) are spread over the members and discovered
  * while one member is killed with SIGKILL part-way through. Every machine must end with exactly one node,
  * available, with one succeeded discovery workflow; the machines that were booting from the dead member try
- * the next one, as PXE firmware retries would.
+ * the next one, as PXE firmware retries would. Then a fourth member joins (shards rebalance, seen through
+ * GET /api/2.0/cluster) and a batch over the whole rack outlives the death of the member running it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStore } from '../../src/persistence/embedded/embedded-store.ts';
-import type { Store } from '../../src/persistence/store.ts';
-import { DhcpClientPorts } from '../../src/sim/dhcp-client-port.ts';
-import { planRack } from '../../src/sim/rack-plan.ts';
-import { defaultTiming, SimMachine, type MonorailEndpoints } from '../../src/sim/sim-machine.ts';
-import { simSkus, simTags } from '../../src/sim/sku-profiles.ts';
-import { clientPortBelowEphemeral, freePort, loopbackAliasesWork } from '../../src/sim/virtual-rack.ts';
-import { startMember, type LogLine, type MemberProcess } from '../support/member-process.ts';
-import { rabbitmqAvailable } from '../events/rabbitmq.ts';
-import { deleteNamespace, eventually } from './cluster-harness.ts';
 import { shardOf } from '../../src/actors/runtime/shard-transport.ts';
+import type { SimMachine } from '../../src/sim/sim-machine.ts';
+import type { Store } from '../../src/persistence/store.ts';
+import { startClusterRack, type ClusterRack } from '../support/cluster-rack.ts';
+import type { LogLine, MemberProcess } from '../support/member-process.ts';
+import { rabbitmqAvailable } from '../events/rabbitmq.ts';
+import { eventually } from './cluster-harness.ts';
 
-/**
- * Run explicitly (`npm run test:cluster`, or MONORAIL_TEST_CLUSTER=1): 5 of the last 7 runs passed, but two
- * ended with one node whose discovery failed or stalled after the kill, not yet explained; until it is, it
- * stays out of the default suite so a flake cannot hide the rest (issue 6 is open on exactly this).
- */
-const wanted = process.env.MONORAIL_TEST_CLUSTER === '1';
-const available = wanted && rabbitmqAvailable();
-// 30 in the suite (two vCPUs run three members, the machines and the broker); MONORAIL_TEST_CLUSTER_MACHINES=100 for the issue's figure.
-const MACHINES = Number(process.env.MONORAIL_TEST_CLUSTER_MACHINES ?? 30);
+// rabbitmqAvailable() fails the run loudly when no broker answers, unless MONORAIL_TEST_SKIP_PRIVILEGED=1 asks to skip.
+const available = rabbitmqAvailable();
+// The issue's figure; MONORAIL_TEST_CLUSTER_MACHINES changes it (30 for a quick look).
+const MACHINES = Number(process.env.MONORAIL_TEST_CLUSTER_MACHINES ?? 100);
 const SHARDS = 16;
 const settledPhases = new Set(['off', 'disk', 'microkernel-idle', 'hung']);
 
-interface Served {
-  readonly server: string;
-  readonly addresses: readonly { readonly protocol: string; readonly address: string; readonly port: number }[];
-}
-
-async function endpointsOf(member: MemberProcess): Promise<MonorailEndpoints> {
-  const servedBy = (name: string): Promise<LogLine> => member.waitFor((l) => l.msg === 'serving' && l['server'] === name, 60_000, `${name} serving`);
-  const dhcp = (await servedBy('dhcp')) as unknown as Served;
-  const tftp = (await servedBy('tftp')) as unknown as Served;
-  const [dhcpAddr, bootServer] = dhcp.addresses;
-  const tftpAddr = tftp.addresses[0];
-  if (dhcpAddr === undefined || bootServer === undefined || tftpAddr === undefined) throw new Error('member does not serve DHCP proxy and TFTP');
-  return { dhcp: { address: dhcpAddr.address, port: dhcpAddr.port, proxyPort: bootServer.port }, tftpPort: tftpAddr.port };
-}
-
 describe.skipIf(!available)('a three-member cluster discovers a rack while one member is killed', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'monorail-cluster-'));
-  const namespace = `mtest.${randomBytes(4).toString('hex')}`;
-  const members: MemberProcess[] = [];
-  const machines: SimMachine[] = [];
+  let rack: ClusterRack;
+  let members: MemberProcess[] = [];
+  let machines: readonly SimMachine[] = [];
   let store: Store | undefined;
-  const adminPassword = randomBytes(12).toString('base64url');
-  const configFiles: string[] = [];
-  const httpOf = new Map<MemberProcess, string>();
 
   afterAll(async () => {
-    await Promise.all(machines.map((m) => m.close().catch(() => undefined)));
-    await Promise.all(members.map((m) => m.stop().catch(() => undefined)));
-    await store?.close();
-    await deleteNamespace(namespace, SHARDS).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await rack?.stop();
   });
 
   beforeAll(async () => {
-    const aliases = await loopbackAliasesWork();
-    const tftpRoot = path.join(dir, 'tftp');
-    const httpRoot = path.join(dir, 'http');
-    const storeDir = path.join(dir, 'store');
-    for (const d of [tftpRoot, httpRoot, storeDir]) mkdirSync(d, { recursive: true });
-    for (const name of ['undionly.kpxe', 'snponly.efi']) writeFileSync(path.join(tftpRoot, name), Buffer.alloc(64 * 1024, name));
-    writeFileSync(path.join(httpRoot, 'vmlinuz'), Buffer.alloc(128 * 1024, 'vmlinuz'));
-    writeFileSync(path.join(httpRoot, 'initrd.gz'), Buffer.alloc(256 * 1024, 'initrd'));
-    // The rack's SKUs and tags go into the shared store before any member starts.
-    store = await openEmbeddedStore({ path: storeDir });
-    const now = new Date().toISOString();
-    for (const sku of simSkus) await store.documents.collection('skus').put({ ...sku, createdAt: now });
-    for (const tag of simTags) await store.documents.collection('tags').put({ ...tag });
-
-    const planned = planRack({ machines: MACHINES, seed: 7, loopbackAliases: aliases });
-    const clientPort = await clientPortBelowEphemeral('127.0.0.1');
-    const bmcPort = aliases ? await freePort(planned[0]?.spec.bmc.ip ?? '127.0.0.1', false) : 0;
-    const bmcPassword = randomBytes(9).toString('base64url');
-    // Members open each other's sealed credentials and tokens: one key each for the whole cluster.
-    const keys = { secrets: { key: randomBytes(32).toString('base64') }, auth: { tokenSecret: randomBytes(32).toString('base64'), initialAdmin: { username: 'admin', password: adminPassword } } };
-    for (let i = 0; i < 3; i++) {
-      const config = {
-        store: { path: storeDir, durability: 'normal' },
-        ...keys,
-        cluster: { transport: 'amqp', namespace, shards: SHARDS, heartbeatSeconds: 2, memberBeatMs: 250, memberTimeoutMs: 1500, probeIntervalMs: 200 },
-        http: { host: '127.0.0.1', port: await freePort('127.0.0.1', false), staticRoot: httpRoot, profilesDir: fileURLToPath(new URL('../../static/profiles', import.meta.url)) },
-        dhcp: { enabled: true, mode: 'proxy', host: '127.0.0.1', port: 0, proxyPort: 0, clientPort },
-        tftp: { enabled: true, host: '127.0.0.1', port: 0, root: tftpRoot, fallbackRoots: [] },
-        syslog: { enabled: true, host: '127.0.0.1', port: await freePort('127.0.0.1', true) },
-        boot: { serverAddress: '127.0.0.1' },
-        microkernel: { image: 'none' },
-        log: { level: 'info' },
-        workflows: {
-          discoveryOptions: {
-            defaults: { autoCreateObm: true },
-            obm: { service: 'redfish-obm-service', scheme: 'http', ...(aliases ? { port: bmcPort } : {}), user: 'admin', password: bmcPassword },
-          },
-        },
-      };
-      const file = path.join(dir, `member-${i}.json`);
-      writeFileSync(file, JSON.stringify(config));
-      configFiles.push(file);
-      const member = await startMember({ MONORAIL_MEMBER_ID: `m${i}` }, undefined, ['--config', file]);
-      members.push(member);
-      httpOf.set(member, `http://127.0.0.1:${config.http.port}`);
-    }
-    const endpoints = await Promise.all(members.map((m) => endpointsOf(m)));
-    const dhcpPorts = new DhcpClientPorts(clientPort);
-    // Quicker give-ups than a real machine's, so a machine on the killed member moves on within seconds.
-    const timing = { ...defaultTiming, dhcpWaitsMs: [1000, 2000], tftpTimeoutMs: 2000, agentRetries: 4, maxBoots: 8 };
-    for (const p of planned) {
-      const first = p.spec.index % 3;
-      const order = [0, 1, 2].map((k) => endpoints[(first + k) % 3]!);
-      machines.push(await SimMachine.create(p.spec, { endpoints: order[0]!, alternates: order.slice(1), dhcpPorts, timing, bmc: { port: bmcPort, username: 'admin', password: bmcPassword } }));
-    }
+    rack = await startClusterRack({ members: 3, machines: MACHINES, shards: SHARDS });
+    ({ members, machines, store } = rack);
   }, 180_000);
 
   it('ends with one available node and one succeeded discovery per machine, none lost or run twice', async () => {
@@ -193,21 +104,33 @@ describe.skipIf(!available)('a three-member cluster discovers a rack while one m
     const timeOf = (l: LogLine): number => (typeof l['time'] === 'number' ? l['time'] : typeof l['time'] === 'string' ? Date.parse(l['time']) : Number.NaN);
     const acquiredAfterKill = members.slice(0, 2).flatMap((m) => m.lines()).filter((l) => l.msg === 'shard acquired' && timeOf(l) > killedAt);
     expect(acquiredAfterKill.length).toBeGreaterThan(0);
-    console.log(`cluster discovery: ${MACHINES} machines available ${took} ms after power-on, member m2 killed at ${killedAt - started} ms; ${acquiredAfterKill.length} shards taken over`);
+    // One machine's boot can be followed across members from their logs (issue 7 point 4): lines about a node
+    // share trace ids with lines other members logged, because every message between them carried its trace.
+    const linesByTrace = new Map<string, Set<number>>();
+    const traceOfNode = new Map<string, Set<string>>();
+    members.slice(0, 3).forEach((m, i) => {
+      for (const l of m.lines()) {
+        const traceId = l['traceId'];
+        if (typeof traceId !== 'string') continue;
+        linesByTrace.set(traceId, (linesByTrace.get(traceId) ?? new Set()).add(i));
+        const nodeId = l['nodeId'];
+        if (typeof nodeId === 'string') traceOfNode.set(nodeId, (traceOfNode.get(nodeId) ?? new Set()).add(traceId));
+      }
+    });
+    const followable = all.filter((n) => [...(traceOfNode.get(n.id) ?? [])].some((t) => (linesByTrace.get(t)?.size ?? 0) >= 2));
+    expect(followable.length).toBeGreaterThan(0);
+    console.log(`cluster discovery: ${MACHINES} machines available ${took} ms after power-on, member m2 killed at ${killedAt - started} ms; ${acquiredAfterKill.length} shards taken over; ${followable.length} nodes' stories span members under one trace id`);
   }, 420_000);
   it('rebalances when a member joins, and a batch carries on after the member running it is killed', async () => {
     const s = store!;
     // m2 died in the test above; m3 joins on its host's ports.
-    const joiner = await startMember({ MONORAIL_MEMBER_ID: 'm3' }, undefined, ['--config', configFiles[2]!]);
-    members.push(joiner);
-    httpOf.set(joiner, httpOf.get(members[2]!)!);
+    const joiner = await rack.join('m3', 2);
     const live = [members[0]!, members[1]!, joiner];
-    await joiner.waitFor((l) => l.msg === 'serving' && l['server'] === 'http', 60_000, 'm3 serving');
-    const login = await fetch(`${httpOf.get(live[0]!)}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: adminPassword }) });
+    const login = await fetch(`${rack.httpOf(live[0]!)}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: rack.adminPassword }) });
     expect(login.status).toBe(200);
     const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
     const api = async (member: MemberProcess, url: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> => {
-      const res = await fetch(`${httpOf.get(member)}/api/2.0${url}`, {
+      const res = await fetch(`${rack.httpOf(member)}/api/2.0${url}`, {
         method: init.method ?? 'GET',
         headers: { ...auth, 'content-type': 'application/json' },
         ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
