@@ -27,7 +27,7 @@ interface Result {
 }
 
 async function run(label: string, members: number, transport: 'amqp' | 'local'): Promise<Result> {
-  const rack = await startClusterRack({ members, machines: MACHINES, logLevel: 'warn', transport });
+  const rack = await startClusterRack({ members, machines: MACHINES, transport });
   try {
     const nodes = rack.store.documents.collection('nodes');
     const poweredAt = new Map<string, number>();

@@ -24,7 +24,8 @@ export interface ClusterRackOptions {
   readonly machines: number;
   readonly shards?: number;
   readonly seed?: number;
-  readonly logLevel?: 'info' | 'warn' | 'debug';
+  /** Not below info: the rack learns that members started and what they serve from their info lines. */
+  readonly logLevel?: 'info' | 'debug';
   /** `local` (one member only): the embedded default, as the reference the AMQP figures compare against. */
   readonly transport?: 'amqp' | 'local';
 }
