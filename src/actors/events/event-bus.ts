@@ -5,6 +5,7 @@
  * publishers never wait on subscribers, and a throwing subscriber cannot hurt the publisher or the others.
  */
 import type { Logger } from '../../logging/logger.ts';
+import { currentTrace, runInNewTrace } from '../../tracing/trace-scope.ts';
 
 export type Severity = 'information' | 'warning' | 'critical';
 
@@ -31,6 +32,13 @@ export class EventBus implements EventPublisher {
   constructor(private readonly log: Logger) {}
 
   publish(event: DomainEvent): void {
+    // Every subscriber (webhooks, the AMQP exchange, SSE, notifications, Redfish) sees the event in one trace:
+    // the publisher's, or a new one shared by all of them when it was published outside any (a timer's work).
+    if (currentTrace() === undefined) runInNewTrace(() => this.deliver(event));
+    else this.deliver(event);
+  }
+
+  private deliver(event: DomainEvent): void {
     this.log.debug({ event: `${event.type}.${event.action}`, nodeId: event.nodeId }, 'event');
     for (const s of this.subscribers) {
       try {
