@@ -218,6 +218,7 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     distributed: transport !== undefined,
     nodes,
     workflows: docs.collection('workflows'),
+    definitions: docs.collection('definitions'),
     events,
     jobs: new Map([...jobLibrary(), ...(options.jobs ?? []).map((j) => [j.name, j] as const)]),
     services: {
@@ -256,8 +257,9 @@ export async function startMonorail(config: MonorailConfig, options: StartOption
     log.info({ dir: config.workflows.definitionsDir, definitions: loaded.length }, 'workflow definitions loaded');
   }
   // Definitions stored through the API (PUT /workflows/graphs, /workflows/tasks) come last: they replace the others.
-  const stored = await loadStoredDefinitions(storedDefinitionsDir(config.dataDir), workflows.library);
-  if (stored > 0) log.info({ definitions: stored }, 'stored workflow definitions loaded');
+  const legacy = await loadStoredDefinitions(storedDefinitionsDir(config.dataDir), workflows.library);
+  const stored = (await workflows.definitions?.loadAll()) ?? 0;
+  if (stored + legacy > 0) log.info({ definitions: stored, fromDataDir: legacy }, 'stored workflow definitions loaded');
   const directory = metrics.directory(createActorNodeDirectory({ lookups, addresses, nodes, clock: system.clock, log: log.child({ component: 'directory' }) }));
   const servers = protocolServers({
     config,

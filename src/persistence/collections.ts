@@ -134,6 +134,13 @@ export interface AlertDoc { readonly id: string; readonly key: string; readonly 
  */
 export interface BatchDoc { readonly id: string; readonly name: string; readonly status: string; readonly active: boolean; readonly createdAt: string; readonly [k: string]: unknown }
 
+/**
+ * A workflow graph or task definition put through the API (`PUT /workflows/graphs|tasks`), id `<kind>:<name>`:
+ * shared by every member, which loads them at start and again when a workflow of a graph it holds an older
+ * copy of (or none) is created.
+ */
+export interface DefinitionDoc { readonly id: string; readonly kind: 'graph' | 'task'; readonly name: string; readonly definition: unknown; readonly version: string; readonly updatedAt: string }
+
 export interface CollectionDocuments {
   nodes: NodeDoc;
   lookups: LookupDoc;
@@ -156,6 +163,7 @@ export interface CollectionDocuments {
   files: FileDoc;
   alerts: AlertDoc;
   batches: BatchDoc;
+  definitions: DefinitionDoc;
 }
 
 export type CollectionName = keyof CollectionDocuments;
@@ -190,6 +198,7 @@ export const collectionIndexes: { readonly [K in CollectionName]: readonly Index
   files: [{ field: 'basename' }, { field: 'md5' }],
   alerts: [{ field: 'node' }, { field: 'scope' }, { field: 'severity' }, { field: 'key', unique: true }],
   batches: [{ field: 'status' }, { field: 'active' }],
+  definitions: [{ field: 'kind' }],
 };
 
 export const collectionNames = Object.keys(collectionIndexes) as CollectionName[];

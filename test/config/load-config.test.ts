@@ -55,7 +55,7 @@ describe('loadConfig defaults', () => {
     expect(config.actors).toEqual({ askTimeoutMs: 5000, passivateAfterMs: 120_000, snapshotEvery: 100 });
     expect(config.http).toEqual({ enabled: true, host: '0.0.0.0', port: 8080, staticRoot: './static/http', profilesDir: './static/profiles', templatesDir: './static/templates', tls: { cert: null, key: null } });
     expect(config.microkernel).toEqual({ image: 'build', syslog: true });
-    expect(config.workflows).toEqual({ discoveryGraph: 'Graph.Discovery', discoveryOptions: {}, definitionsDir: null });
+    expect(config.workflows).toEqual({ discoveryGraph: 'Graph.Discovery', discoveryOptions: {}, batchTickMs: 1000, definitionsDir: null });
     expect(config.dhcp).toEqual({
       enabled: false,
       mode: 'proxy',

@@ -6,7 +6,7 @@
  */
 import { ValidationError, WorkflowNotActiveError } from '../../errors.ts';
 import type { Logger } from '../../logging/logger.ts';
-import type { WorkflowDoc } from '../../persistence/collections.ts';
+import type { DefinitionDoc, WorkflowDoc } from '../../persistence/collections.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { newEntityId } from '../ids.ts';
@@ -21,6 +21,7 @@ import { builtinBaseTasks } from './builtin/base-tasks.ts';
 import { builtinGraphs, graphPurposes } from './builtin/graphs.ts';
 import { builtinTasks } from './builtin/tasks.ts';
 import { DefinitionLibrary } from './definition-library.ts';
+import { definitionSync, type DefinitionSync } from './definition-sync.ts';
 import { planWorkflow } from './graph-plan.ts';
 import type { Options } from './definition-types.ts';
 import type { Job } from './job.ts';
@@ -44,6 +45,8 @@ export interface WorkflowEngineDeps {
   readonly log: Logger;
   /** On a cluster member: instances live on their shard's owner, so task input is routed through them. */
   readonly distributed?: boolean;
+  /** Definitions stored through the API, shared by every member (definition-sync.ts). */
+  readonly definitions?: DocumentCollection<DefinitionDoc>;
 }
 
 export interface RunGraphRequest {
@@ -58,6 +61,8 @@ export class WorkflowEngine {
   readonly library = new DefinitionLibrary();
   readonly router: HostedEntityRouter<WorkflowCommand>;
   readonly tasks: TaskRunnerHost<JobServices>;
+  /** Stored definitions: loaded at start, refreshed before each plan. */
+  readonly definitions: DefinitionSync | undefined;
   private readonly log: Logger;
 
   constructor(private readonly d: WorkflowEngineDeps) {
@@ -65,6 +70,8 @@ export class WorkflowEngine {
     for (const b of builtinBaseTasks) this.library.register('baseTask', b);
     for (const t of builtinTasks) this.library.register('task', t);
     for (const g of builtinGraphs) this.library.register('graph', g);
+    const sync = d.definitions === undefined ? undefined : definitionSync(this.library, d.definitions, (doc, e) => this.log.error({ err: e, definition: doc.id }, 'a stored definition no longer registers; left out'));
+    this.definitions = sync;
 
     const services: JobServices = {
       ...d.services,
@@ -107,6 +114,7 @@ export class WorkflowEngine {
           else this.router.tell(parent.workflowId, { type: 'workflow.taskInput', taskId: parent.taskId, input });
         },
         newTaskId: () => newEntityId(d.clock.now()),
+        ...(sync === undefined ? {} : { refreshDefinitions: (graphName: string) => sync.refresh(graphName) }),
       }),
     );
   }
@@ -118,6 +126,7 @@ export class WorkflowEngine {
   async run(req: RunGraphRequest): Promise<WorkflowRecord> {
     const id = req.id ?? newEntityId(this.d.clock.now());
     const options = req.options === undefined ? undefined : sealSecrets(req.options, this.d.sealer);
+    await this.definitions?.refresh(req.graphName);
     const graph = this.library.graph(req.graphName);
     if (graph === undefined) throw new ValidationError(`no graph named ${req.graphName}`, [{ path: 'name', message: `unknown graph ${req.graphName}` }]);
     // Checked before the node is claimed, so a bad request leaves the node exactly as it was.

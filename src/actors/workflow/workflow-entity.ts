@@ -52,6 +52,8 @@ export interface WorkflowEntityDeps {
   /** A sub-graph ended: the task that started it hears about it. */
   readonly tellParent: (parent: { workflowId: string; taskId: string }, workflowId: string, status: WorkflowStatus) => void;
   readonly newTaskId: () => string;
+  /** Brings the graph's definition (and its tasks') up to what was stored through the API on any member. */
+  readonly refreshDefinitions?: (graphName: string) => Promise<void>;
 }
 
 type Ctx = EntityContext<WorkflowState, WorkflowEvent>;
@@ -230,6 +232,7 @@ export function createWorkflowBehavior(d: WorkflowEntityDeps): EntityBehavior<Wo
   };
 
   const create = async (ctx: Ctx, spec: WorkflowSpec): Promise<WorkflowRecord> => {
+    await d.refreshDefinitions?.(spec.graphName);
     const graph = d.library.graph(spec.graphName);
     if (graph === undefined) throw new ValidationError(`no graph named ${spec.graphName}`, [{ path: 'name', message: `unknown graph ${spec.graphName}` }]);
     const plan = planWorkflow(graph, spec.options, d.library, d.newTaskId);

@@ -34,9 +34,14 @@ function deleteResponses(kind: StoredKind): Record<number, { readonly descriptio
 
 export function definitionRoutes(ports: NorthboundPorts, store: DefinitionStore): ApiRoute[] {
   const library = ports.workflows.library;
+  // Another member may have stored or deleted definitions since this one last looked.
+  const sync = async (): Promise<void> => {
+    await ports.workflows.definitions?.loadAll();
+  };
   const label: Record<StoredKind, string> = { graph: 'graph', task: 'task' };
 
   const upsert = async (kind: StoredKind, def: { readonly injectableName: string }): Promise<unknown> => {
+    await sync();
     const previous = kind === 'graph' ? library.graph(def.injectableName) : library.task(def.injectableName);
     let stored: GraphDefinition | TaskDefinition;
     try {
@@ -47,7 +52,7 @@ export function definitionRoutes(ports: NorthboundPorts, store: DefinitionStore)
     try {
       await store.save(kind, stored);
     } catch (e) {
-      // Not kept on disk: the library must not promise what a restart would forget.
+      // Not stored: the library must not promise what a restart (or another member) would not see.
       if (previous === undefined) library.remove(kind, def.injectableName);
       else library.register(kind, previous);
       throw e;
@@ -71,7 +76,10 @@ export function definitionRoutes(ports: NorthboundPorts, store: DefinitionStore)
         access: 'ReadOnly',
         query: pagedQuery({}),
         responses: { 200: { description: 'Definitions', schema: Type.Array(AnyObject) } },
-        handler: ({ query, req }) => pagedArray(library.list(kind), query, req),
+        handler: async ({ query, req }) => {
+          await sync();
+          return pagedArray(library.list(kind), query, req);
+        },
       }),
       route({
         method: 'put',
@@ -92,7 +100,10 @@ export function definitionRoutes(ports: NorthboundPorts, store: DefinitionStore)
         access: 'ReadOnly',
         params: InjectableNameParams,
         responses: { 200: { description: 'The definition', schema: AnyObject }, 404: { description: 'No such definition', schema: ErrorBody } },
-        handler: ({ params }) => ({ status: 200, body: get(params.injectableName) }),
+        handler: async ({ params }) => {
+          await sync();
+          return { status: 200, body: get(params.injectableName) };
+        },
       }),
       route({
         method: 'delete',
@@ -103,6 +114,7 @@ export function definitionRoutes(ports: NorthboundPorts, store: DefinitionStore)
         params: InjectableNameParams,
         responses: deleteResponses(kind),
         async handler({ params }) {
+          await sync();
           const def = get(params.injectableName);
           try {
             library.remove(kind, params.injectableName);

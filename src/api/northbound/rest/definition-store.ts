@@ -1,15 +1,19 @@
 /**
  * Where definitions put through the API (`PUT /workflows/graphs`, `PUT /workflows/tasks`) are kept so they
- * survive a restart: one JSON file per definition under `<dataDir>/definitions/{graphs,tasks}/`, written
- * atomically (temporary file, then rename), in the RackHD format `loadDefinitionFiles` reads. At start the
- * member loads the directory after its built-in definitions, so a stored definition of a built-in's name
- * replaces it, as RackHD's upsert did.
+ * survive a restart and reach every member: the shared store's `definitions` collection, which each member
+ * loads at start after its built-in definitions (so a stored definition of a built-in's name replaces it, as
+ * RackHD's upsert did) and reads again before planning a workflow (src/actors/workflow/definition-sync.ts).
+ *
+ * Earlier versions kept one JSON file per definition under `<dataDir>/definitions/{graphs,tasks}/`, which only
+ * the member that wrote them saw; a member still loads that directory at start, before the store.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DefinitionLibrary } from '../../../actors/workflow/definition-library.ts';
 import type { GraphDefinition, TaskDefinition } from '../../../actors/workflow/definition-types.ts';
+import type { DefinitionDoc } from '../../../persistence/collections.ts';
+import type { DocumentCollection } from '../../../persistence/document-store.ts';
 import { loadDefinitionFiles } from '../../../services/definition-files.ts';
 
 export type StoredKind = 'graph' | 'task';
@@ -19,36 +23,22 @@ export interface DefinitionStore {
   remove(kind: StoredKind, injectableName: string): Promise<void>;
 }
 
-/** `<dataDir>/definitions`: the directory the store writes and the member loads at start. */
+/** `<dataDir>/definitions`: where earlier versions wrote stored definitions; still loaded at start. */
 export const storedDefinitionsDir = (dataDir: string): string => path.join(dataDir, 'definitions');
 
-const folder: Readonly<Record<StoredKind, string>> = { graph: 'graphs', task: 'tasks' };
-
-/** A file name that is readable when it can be and unique always (names may hold any character). */
-function fileName(injectableName: string): string {
-  const readable = encodeURIComponent(injectableName).slice(0, 100);
-  const hash = createHash('sha256').update(injectableName).digest('hex').slice(0, 16);
-  return `${readable}-${hash}.json`;
-}
-
-export function fileDefinitionStore(dir: string): DefinitionStore {
-  const fileOf = (kind: StoredKind, name: string): string => path.join(dir, folder[kind], fileName(name));
-  let serial = 0;
+/** The shared store's `definitions` collection; each save a new version every member re-registers. */
+export function documentDefinitionStore(docs: DocumentCollection<DefinitionDoc>, now: () => number): DefinitionStore {
   return {
     async save(kind, def) {
-      const file = fileOf(kind, def.injectableName);
-      await mkdir(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.${++serial}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(def, null, 2)}\n`, { mode: 0o640 });
-      await rename(temporary, file);
+      await docs.put({ id: `${kind}:${def.injectableName}`, kind, name: def.injectableName, definition: def, version: randomUUID(), updatedAt: new Date(now()).toISOString() });
     },
     async remove(kind, injectableName) {
-      await rm(fileOf(kind, injectableName), { force: true });
+      await docs.delete(`${kind}:${injectableName}`);
     },
   };
 }
 
-/** Loads what the store kept into `library`; nothing when the directory does not exist yet. */
+/** Loads the definition files an earlier version kept into `library`; nothing when the directory does not exist. */
 export async function loadStoredDefinitions(dir: string, library: DefinitionLibrary): Promise<number> {
   try {
     if (!(await stat(dir)).isDirectory()) return 0;

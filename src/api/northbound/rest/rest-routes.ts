@@ -14,7 +14,7 @@ import { catalogRoutes } from './catalog-routes.ts';
 import { ensureMatchingGraphs } from './catalog-matching.ts';
 import { configRoutes } from './config-routes.ts';
 import { definitionRoutes } from './definition-routes.ts';
-import { fileDefinitionStore, storedDefinitionsDir, type DefinitionStore } from './definition-store.ts';
+import { documentDefinitionStore, type DefinitionStore } from './definition-store.ts';
 import { fileRoutes } from './file-routes.ts';
 import { firmwareRoutes } from './firmware-routes.ts';
 import { FileStore, filesDir } from './file-store.ts';
@@ -53,12 +53,12 @@ export interface RestRouteDeps {
   readonly staticRoot?: string;
 }
 
-/** The production dependencies: the member's SecretBox, `<dataDir>/definitions` and `<dataDir>/files`. */
+/** The production dependencies: the member's SecretBox, the shared `definitions` collection and `<dataDir>/files`. */
 export function restRouteDeps(ports: NorthboundPorts, box: SecretBox, registry: OpenApiSource): RestRouteDeps {
   return {
     obmSealer: secretBoxObmSealer(box),
     ibmSealer: secretBoxIbmSealer(box),
-    definitions: fileDefinitionStore(storedDefinitionsDir(ports.config.dataDir)),
+    definitions: documentDefinitionStore(ports.documents.collection('definitions'), ports.now),
     files: new FileStore(filesDir(ports.config.dataDir), () => ports.documents.collection('files'), ports.now),
     registry,
   };

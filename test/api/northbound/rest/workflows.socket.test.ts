@@ -145,6 +145,29 @@ describe('workflow definitions', () => {
     expect((await h.as().get('/api/2.0/workflows/graphs/Graph.Test.Doomed')).status).toBe(404);
     expect((await h.as('Operator').delete('/api/2.0/workflows/graphs/Graph.Test.TwoWaits')).status).toBe(204);
     expect((await h.as('Operator').delete('/api/2.0/workflows/tasks/Task.Test.ShortWait')).status).toBe(204);
-    expect(await loadStoredDefinitions(dir, h.ports.workflows.library)).toBe(1);
+    // Definitions live in the shared store now; the directory earlier versions wrote is only read.
+    expect(await loadStoredDefinitions(dir, h.ports.workflows.library)).toBe(0);
+    expect((await h.ports.documents.collection('definitions').find({})).map((d) => d.id)).toEqual(['graph:Graph.Test.Hold']);
+  });
+
+  it('shares stored definitions between members of one store: put on one, listed, run and deleted from another', async () => {
+    const other = await startRest({ temp });
+    try {
+      const task = { friendlyName: 'Shared wait', injectableName: 'Task.Test.SharedWait', implementsTask: 'Task.Base.Wait', options: { duration: 10 } };
+      const graph = { friendlyName: 'Shared', injectableName: 'Graph.Test.Shared', tasks: [{ label: 'wait', taskName: 'Task.Test.SharedWait' }] };
+      expect((await h.as().put('/api/2.0/workflows/tasks').send(task)).status).toBe(201);
+      expect((await h.as().put('/api/2.0/workflows/graphs').send(graph)).status).toBe(201);
+      // The other member has never seen them: it reads the store before planning, and before listing.
+      const wf = await other.ports.workflows.run({ graphName: 'Graph.Test.Shared' });
+      expect(wf.tasks.map((t) => t.label)).toEqual(['wait']);
+      expect(((await other.as().get('/api/2.0/workflows/graphs')).body as { injectableName: string }[]).map((g) => g.injectableName)).toContain('Graph.Test.Shared');
+      // A new version put on the other member is what this one plans next.
+      expect((await other.as().put('/api/2.0/workflows/graphs').send({ ...graph, tasks: [...graph.tasks, { label: 'again', taskName: 'Task.Test.SharedWait', waitOn: { wait: 'finished' } }] })).status).toBe(201);
+      expect((await h.ports.workflows.run({ graphName: 'Graph.Test.Shared' })).tasks.map((t) => t.label)).toEqual(['wait', 'again']);
+      expect((await other.as('Operator').delete('/api/2.0/workflows/graphs/Graph.Test.Shared')).status).toBe(204);
+      expect((await h.as().get('/api/2.0/workflows/graphs/Graph.Test.Shared')).status).toBe(404);
+    } finally {
+      await other.stop();
+    }
   });
 });
