@@ -1,6 +1,6 @@
 /**
  * A cluster of member processes (`monorail start --config …`, AMQP transport on the local RabbitMQ) sharing
- * one embedded store file, and a rack of simulated machines spread over them, each machine asking the other
+ * one store (MongoDB where MONGODB_URL is set, else one embedded store file), and a rack of simulated machines spread over them, each machine asking the other
  * members when its own goes silent (as PXE firmware retrying would reach another DHCP server). Used by the
  * three-member test (test/cluster/cluster-discovery.process.test.ts) and the 1/2/3-member discovery bench.
  */
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openEmbeddedStore } from '../../src/persistence/embedded/embedded-store.ts';
+import { openMongoStore } from '../../src/persistence/mongo/mongo-store.ts';
 import type { Store } from '../../src/persistence/store.ts';
 import { DhcpClientPorts } from '../../src/sim/dhcp-client-port.ts';
 import { planRack } from '../../src/sim/rack-plan.ts';
@@ -89,8 +90,12 @@ export async function startClusterRack(o: ClusterRackOptions): Promise<ClusterRa
     for (const name of ['undionly.kpxe', 'snponly.efi']) writeFileSync(path.join(tftpRoot, name), Buffer.alloc(64 * 1024, name));
     writeFileSync(path.join(httpRoot, 'vmlinuz'), Buffer.alloc(128 * 1024, 'vmlinuz'));
     writeFileSync(path.join(httpRoot, 'initrd.gz'), Buffer.alloc(256 * 1024, 'initrd'));
-    // The rack's SKUs and tags go into the shared store before any member starts.
-    store = await openEmbeddedStore({ path: storeDir });
+    // The members share MongoDB where MONGODB_URL names one (a database of this run's own), else one embedded
+    // store file. The rack's SKUs and tags go into it before any member starts.
+    const mongodbUrl = process.env.MONGODB_URL;
+    const mongodbDatabase = `monorail_${namespace.replace(/\W/g, '_')}`;
+    const storeConfig = mongodbUrl === undefined ? { path: storeDir, durability: 'normal' } : { kind: 'mongodb', mongodbUrl, mongodbDatabase };
+    store = mongodbUrl === undefined ? await openEmbeddedStore({ path: storeDir }) : await openMongoStore({ url: mongodbUrl, database: mongodbDatabase });
     const now = new Date().toISOString();
     for (const sku of simSkus) await store.documents.collection('skus').put({ ...sku, createdAt: now });
     for (const tag of simTags) await store.documents.collection('tags').put({ ...tag });
@@ -104,7 +109,7 @@ export async function startClusterRack(o: ClusterRackOptions): Promise<ClusterRa
     for (let i = 0; i < o.members; i++) {
       const httpPort = await freePort('127.0.0.1', false);
       const config = {
-        store: { path: storeDir, durability: 'normal' },
+        store: storeConfig,
         ...keys,
         cluster: local ? { transport: 'local' } : { transport: 'amqp', namespace, shards, heartbeatSeconds: 2, memberBeatMs: 250, memberTimeoutMs: 1500, probeIntervalMs: 200 },
         http: { host: '127.0.0.1', port: httpPort, staticRoot: httpRoot, profilesDir: fileURLToPath(new URL('../../static/profiles', import.meta.url)) },
