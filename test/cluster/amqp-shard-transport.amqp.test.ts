@@ -1,14 +1,17 @@
 /**
  * Shards over the real RabbitMQ with in-process members sharing one embedded store file: ownership is
  * exclusive and balanced, requests reach entities wherever they live, a member whose connection dies loses
- * its shards to the others without losing a message, a redelivered message is not applied twice, and
- * garbage on a shard queue is dropped and counted.
+ * its shards to the others without losing a message, every member's connection dropping at once (a broker
+ * restart) loses nothing acknowledged, a store outage on an owner fails asks clearly and keeps tells until the
+ * store is back, a redelivered message is not applied twice, and garbage on a shard queue is dropped and counted.
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shardOf } from '../../src/actors/runtime/shard-transport.ts';
 import { fairShare } from '../../src/cluster/shard-balance.ts';
+import type { Store } from '../../src/persistence/store.ts';
+import { FailingJournal } from '../support/failing-journal.ts';
 import { tempStore, type TempStore } from '../support/temp-store.ts';
 import { amqpUrl, rabbitmqAvailable } from '../events/rabbitmq.ts';
 import { deleteNamespace, eventually, newNamespace, startMember, type TestMember } from './cluster-harness.ts';
@@ -110,6 +113,37 @@ describe.skipIf(!available)('shards over RabbitMQ', () => {
     for (const m of members) expect(m.transport.stats().reconnects).toBeGreaterThanOrEqual(1);
     for (const id of ids) expect(await members[1]!.counters.ask(id, { type: 'get' })).toBe(31);
     console.log(`broker outage: ${ids.length * 3} asks made during it answered ${recovered} ms after the broker came back`);
+  });
+
+  it('keeps told commands through a store outage on the owner, and fails asks with a clear error meanwhile', async () => {
+    const store = tempStore();
+    const namespace = newNamespace();
+    cleanups.push(async () => store.cleanup());
+    cleanups.push(() => deleteNamespace(namespace, 2));
+    let failing: FailingJournal | undefined;
+    // m1's journal fails on demand (a database that went away); m0's is healthy.
+    const withFailures = async (): Promise<Store> => {
+      const s = await store.open();
+      failing = new FailingJournal(s.journal);
+      return { kind: s.kind, journal: failing, documents: s.documents, close: () => s.close() };
+    };
+    const m0 = await startMember('m0', () => store.open(), { namespace, shards: 2 });
+    cleanups.push(() => m0.stop());
+    const m1 = await startMember('m1', withFailures, { namespace, shards: 2 });
+    cleanups.push(() => m1.stop());
+    await eventually('one shard each', () => m0.transport.ownedShards().length === 1 && m1.transport.ownedShards().length === 1, 20_000);
+    // A counter that lives on m1, asked from m0.
+    const id = Array.from({ length: 50 }, (_, i) => `outage-${i}`).find((c) => m1.transport.ownedShards().includes(shardOf('counter', c, 2)))!;
+    expect(await m0.counters.ask(id, { type: 'add', by: 1 })).toBe(1);
+    failing!.failAppends = 3;
+    const refused = await m0.counters.ask(id, { type: 'add', by: 100 }).catch((e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('PERSIST_FAILED');
+    // A tell has no one to answer: the owner gives it back to the broker until the store takes it.
+    m0.counters.tell(id, { type: 'bump' });
+    await eventually('the bump applied once the store is back', async () => (await m0.counters.ask(id, { type: 'get' })) === 2, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await m0.counters.ask(id, { type: 'get' })).toBe(2);
+    expect(m1.logs.lines().some((l) => l['msg'] === 'a told command could not be persisted; given back to the broker')).toBe(true);
   });
 
   it('does not apply a redelivered message twice', async () => {
