@@ -15,7 +15,7 @@ export interface DefinitionSync {
    * deleted since (at start, and before the definitions are listed). Returns how many were registered.
    */
   loadAll(): Promise<number>;
-  /** Brings `graphName` and the tasks it names up to their stored versions, if stored. */
+  /** Brings `graphName` and the tasks it names up to their stored versions, or forgets it if its stored copy was deleted. */
   refresh(graphName: string): Promise<void>;
 }
 
@@ -57,7 +57,11 @@ export function definitionSync(library: DefinitionLibrary, docs: DocumentCollect
     },
     async refresh(graphName) {
       const graph = await docs.get(`graph:${graphName}`);
-      if (graph === undefined) return;
+      if (graph === undefined) {
+        // Stored once and deleted since, through another member: not planned here either.
+        if (registered.delete(`graph:${graphName}`)) library.remove('graph', graphName);
+        return;
+      }
       for (const name of taskNames(graph.definition)) {
         const task = await docs.get(`task:${name}`);
         if (task !== undefined) register(task);

@@ -165,6 +165,7 @@ describe('workflow definitions', () => {
       expect((await other.as().put('/api/2.0/workflows/graphs').send({ ...graph, tasks: [...graph.tasks, { label: 'again', taskName: 'Task.Test.SharedWait', waitOn: { wait: 'finished' } }] })).status).toBe(201);
       expect((await h.ports.workflows.run({ graphName: 'Graph.Test.Shared' })).tasks.map((t) => t.label)).toEqual(['wait', 'again']);
       expect((await other.as('Operator').delete('/api/2.0/workflows/graphs/Graph.Test.Shared')).status).toBe(204);
+      await expect(h.ports.workflows.run({ graphName: 'Graph.Test.Shared' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       expect((await h.as().get('/api/2.0/workflows/graphs/Graph.Test.Shared')).status).toBe(404);
     } finally {
       await other.stop();
