@@ -12,6 +12,14 @@ export function runCommand(command: string, args: readonly string[], options: { 
       clearTimeout(timer);
       resolve({ code, out });
     });
+    // A command that cannot start ends with its reason in the output, as a shell would print it.
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, out: `${out}${e.message}\n` });
+    });
+    // A command that exits without reading its input (a usage error, say) closes the pipe first: EPIPE here is
+    // that, and its exit code and output are what the caller checks.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
