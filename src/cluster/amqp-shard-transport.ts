@@ -267,20 +267,21 @@ export class AmqpShardTransport implements ShardTransport, ReplyEndpoint {
     return this.consumers.flatMap((c, i) => (c.state === 'owned' ? [i] : []));
   }
 
-  /** Members heard from within `memberTimeoutMs`, this one included once it has heard itself. */
+  /** Members heard from within `memberTimeoutMs` and not leaving, this one included once it has heard itself. */
+  private live(now: number): [string, { lastSeen: number; beat: MemberBeat }][] {
+    const cutoff = now - this.o.memberTimeoutMs;
+    return [...this.members].filter(([, m]) => m.lastSeen >= cutoff && m.beat.leaving !== true).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Ids of the live members, sorted. */
   liveMembers(): string[] {
-    const cutoff = Date.now() - this.o.memberTimeoutMs;
-    return [...this.members].filter(([, m]) => m.lastSeen >= cutoff && m.beat.leaving !== true).map(([id]) => id).sort();
+    return this.live(Date.now()).map(([id]) => id);
   }
 
   /** This member's view of the cluster: its own shards, and every live member with what it last announced. */
   status(): ClusterStatus {
     const now = Date.now();
-    const cutoff = now - this.o.memberTimeoutMs;
-    const members = [...this.members]
-      .filter(([, m]) => m.lastSeen >= cutoff && m.beat.leaving !== true)
-      .map(([id, m]): ClusterMemberView => ({ id, owned: id === this.o.memberId ? this.ownedShards() : [...m.beat.owned].sort((a, b) => a - b), lastHeardMs: now - m.lastSeen }))
-      .sort((a, b) => a.id.localeCompare(b.id));
+    const members = this.live(now).map(([id, m]): ClusterMemberView => ({ id, owned: id === this.o.memberId ? this.ownedShards() : [...m.beat.owned].sort((a, b) => a - b), lastHeardMs: now - m.lastSeen }));
     const { owned, liveMembers: _live, connected, ...counters } = this.stats();
     return { memberId: this.o.memberId, transport: 'amqp', shards: this.o.shards, connected, owned, members, counters };
   }

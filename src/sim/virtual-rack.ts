@@ -27,6 +27,7 @@ import { planRack, type PlannedMachine } from './rack-plan.ts';
 import { percentiles, type RackChecks, type RackFailure, type RackProgress, type RackSummary } from './rack-report.ts';
 import { defaultTiming, SimMachine, type MachinePhase, type MonorailEndpoints, type SimTiming } from './sim-machine.ts';
 import { simSkus, simTags } from './sku-profiles.ts';
+import { mapLimited } from '../map-limited.ts';
 
 export interface VirtualRackOptions {
   readonly machines: number;
@@ -121,18 +122,6 @@ export async function clientPortBelowEphemeral(host: string): Promise<number> {
 }
 
 const repoStatic = (dir: string): string => fileURLToPath(new URL(`../../static/${dir}`, import.meta.url));
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export class VirtualRack {
   readonly machines: SimMachine[] = [];
@@ -251,7 +240,7 @@ export class VirtualRack {
       holder.rack = r;
       const timing: SimTiming = { ...defaultTiming, ...options.timing };
       try {
-        await eachLimited(planned, 64, async (p) => {
+        await mapLimited(planned, 64, async (p) => {
           const machine = await SimMachine.create(p.spec, {
             endpoints,
             dhcpPorts,
@@ -445,7 +434,7 @@ export class VirtualRack {
       if (nodeId === undefined || this.nodeStates.get(nodeId) !== 'available') allAvailable = false;
       if (problems.length > 0) failures.push({ machine: m.spec.index, mac: m.mac, profile: m.spec.profile, reason: problems.join('; '), trace: m.trace.slice(-8) });
     };
-    await eachLimited(this.machines, 4, async (m) => {
+    await mapLimited(this.machines, 4, async (m) => {
       try {
         await check(m);
       } catch (e) {
@@ -509,7 +498,7 @@ export class VirtualRack {
     clearInterval(this.sampler);
     this.loopDelay.disable();
     this.unsubscribe();
-    await eachLimited(this.machines, 64, (m) => m.close());
+    await mapLimited(this.machines, 64, (m) => m.close());
     await this.dhcpPorts.close();
     await this.monorail.stop();
     this.log.flush();

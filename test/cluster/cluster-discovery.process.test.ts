@@ -22,6 +22,8 @@ const MACHINES = Number(process.env.MONORAIL_TEST_CLUSTER_MACHINES ?? 100);
 const SHARDS = 16;
 const settledPhases = new Set(['off', 'disk', 'microkernel-idle', 'hung']);
 
+// Not a silent skip: `available` is false only when MONORAIL_TEST_SKIP_PRIVILEGED=1 asks to skip tests that need
+// what a machine may lack; otherwise a missing broker fails the run (privileged() in test/support/netns.ts).
 describe.skipIf(!available)('a three-member cluster discovers a rack while one member is killed', () => {
   let rack: ClusterRack;
   let members: MemberProcess[] = [];

@@ -17,6 +17,7 @@
  * finish). In memory (BatchRuntime): the timer, retry counts, cancels already sent.
  */
 import { ConflictError, isMonorailError, NotFoundError, ValidationError } from '../../errors.ts';
+import { mapLimited } from '../../map-limited.ts';
 import type { BatchDoc } from '../../persistence/collections.ts';
 import type { DocumentCollection } from '../../persistence/document-store.ts';
 import type { DomainEvent } from '../events/event-bus.ts';
@@ -108,17 +109,6 @@ export function toBatchDoc(batch: BatchRecord, version: number): BatchDoc {
   return { ...batch, progress: progressOf(batch.items), active: batch.finishedAt === undefined, version };
 }
 
-/** Runs `f` over `xs` with at most `limit` calls in flight, results in order. */
-async function inParallel<T, R>(xs: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < xs.length; i = next++) out[i] = await f(xs[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
-  return out;
-}
-
 type StartOutcome = { readonly kind: 'started' } | { readonly kind: 'refused'; readonly error: string } | { readonly kind: 'lost'; readonly error: string };
 
 export function createBatchBehavior(deps: BatchEntityDeps): EntityBehavior<BatchState, BatchCommand, BatchEvent> {
@@ -197,7 +187,7 @@ export function createBatchBehavior(deps: BatchEntityDeps): EntityBehavior<Batch
   const follow = async (ctx: Ctx, batch: BatchRecord): Promise<{ readonly batch: BatchRecord; readonly changed: boolean }> => {
     const running = batch.items.filter((i): i is BatchItem & { workflowId: string } => i.status === 'running' && i.workflowId !== undefined);
     const ended: ItemEnd[] = [];
-    await inParallel(running, parallel, async (item) => {
+    await mapLimited(running, parallel, async (item) => {
       let state: BatchWorkflowState | undefined;
       try {
         state = await port.workflowStatus(item.workflowId);
@@ -250,7 +240,7 @@ export function createBatchBehavior(deps: BatchEntityDeps): EntityBehavior<Batch
       // Durable first: a start is only ever issued under an id the journal already holds.
       batch = await commit(ctx, [{ type: 'batch.itemsStarted', started, at: iso(ctx.now()) }]);
       changed = true;
-      const outcomes = await inParallel(started, parallel, (s) => start(ctx, batch, s.nodeId, s.workflowId));
+      const outcomes = await mapLimited(started, parallel, (s) => start(ctx, batch, s.nodeId, s.workflowId));
       const refused: ItemEnd[] = [];
       outcomes.forEach((o, n) => {
         const s = started[n];
@@ -341,7 +331,7 @@ export function createBatchBehavior(deps: BatchEntityDeps): EntityBehavior<Batch
           }
           if (next.cancelRunning) {
             const running = next.items.flatMap((i) => (i.status === 'running' && i.workflowId !== undefined && runtime.firstCancel(i.workflowId) ? [i.workflowId] : []));
-            await inParallel(running, parallel, (w) => port.cancelWorkflow(w, `batch ${batch.id} cancelled`).catch((e: unknown) => ctx.log.warn({ err: e, workflowId: w }, 'workflow not cancelled')));
+            await mapLimited(running, parallel, (w) => port.cancelWorkflow(w, `batch ${batch.id} cancelled`).catch((e: unknown) => ctx.log.warn({ err: e, workflowId: w }, 'workflow not cancelled')));
           }
           next = await finishIfDone(ctx, next);
           if (next.finishedAt === undefined) {

@@ -7,35 +7,29 @@
  * from zero, and cancels are re-issued once (cancelling is idempotent for the batch: an ended workflow
  * answers "not active", which is ignored).
  */
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { KeyedTimers } from '../runtime/keyed-timers.ts';
 
 export class BatchRuntime {
-  private readonly timers = new Map<string, TimerHandle>();
+  private readonly timers: KeyedTimers;
   private readonly startFailures = new Map<string, number>();
   private readonly cancelsSent = new Set<string>();
-  private closed = false;
 
-  constructor(readonly clock: Clock) {}
+  constructor(readonly clock: Clock) {
+    this.timers = new KeyedTimers(clock);
+  }
 
   /** Replaces the batch's timer: at most one pending tick per batch. */
   schedule(id: string, delayMs: number, fire: () => void): void {
-    if (this.closed) return;
-    this.timers.get(id)?.cancel();
-    const handle = this.clock.setTimeout(() => {
-      if (this.timers.get(id) !== handle) return;
-      this.timers.delete(id);
-      fire();
-    }, Math.max(0, Math.round(delayMs)));
-    this.timers.set(id, handle);
+    this.timers.schedule(id, delayMs, fire);
   }
 
   isScheduled(id: string): boolean {
-    return this.timers.has(id);
+    return this.timers.isScheduled(id);
   }
 
   unschedule(id: string): void {
-    this.timers.get(id)?.cancel();
-    this.timers.delete(id);
+    this.timers.unschedule(id);
   }
 
   /** Counts a start of `workflowId` that failed with a retryable error; resolves to how many in a row. */
@@ -77,15 +71,10 @@ export class BatchRuntime {
 
   /** Cancels the timers of the batches `select` picks, whose shard is handed to another member (which wakes them there). */
   stopWhere(select: (batchId: string) => boolean): void {
-    for (const [id, t] of this.timers) {
-      if (!select(id)) continue;
-      t.cancel();
-      this.timers.delete(id);
-    }
+    this.timers.stopWhere(select);
   }
 
   close(): void {
-    this.closed = true;
-    this.stopWhere(() => true);
+    this.timers.close();
   }
 }

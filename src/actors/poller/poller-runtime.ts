@@ -8,12 +8,11 @@
  * that stops (or passivates nothing: timers outlive incarnations) cancels every timer and aborts every
  * poll with `close()`.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { KeyedTimers } from '../runtime/keyed-timers.ts';
 import type { PollerSample, PollerStatus } from './poller-protocol.ts';
 
 interface Slot {
-  timer?: TimerHandle;
-  nextAt?: number;
   inFlight?: AbortController;
   lastStarted?: number;
   lastFinished?: number;
@@ -23,6 +22,7 @@ interface Slot {
 
 export class PollerRuntime {
   private readonly slots = new Map<string, Slot>();
+  private readonly timers: KeyedTimers;
   private closed = false;
 
   constructor(
@@ -30,6 +30,7 @@ export class PollerRuntime {
     readonly historySize = 60,
   ) {
     if (!Number.isInteger(historySize) || historySize < 1) throw new RangeError(`historySize must be a positive integer, not ${historySize}`);
+    this.timers = new KeyedTimers(clock);
   }
 
   private slot(id: string): Slot {
@@ -43,30 +44,15 @@ export class PollerRuntime {
 
   /** Replaces the poller's timer: at most one pending tick per poller. */
   schedule(id: string, delayMs: number, fire: () => void): void {
-    if (this.closed) return;
-    const s = this.slot(id);
-    s.timer?.cancel();
-    const delay = Math.max(0, Math.round(delayMs));
-    s.nextAt = this.clock.now() + delay;
-    const handle = this.clock.setTimeout(() => {
-      if (s.timer !== handle) return;
-      delete s.timer;
-      delete s.nextAt;
-      fire();
-    }, delay);
-    s.timer = handle;
+    this.timers.schedule(id, delayMs, fire);
   }
 
   isScheduled(id: string): boolean {
-    return this.slots.get(id)?.timer !== undefined;
+    return this.timers.isScheduled(id);
   }
 
   unschedule(id: string): void {
-    const s = this.slots.get(id);
-    if (s === undefined) return;
-    s.timer?.cancel();
-    delete s.timer;
-    delete s.nextAt;
+    this.timers.unschedule(id);
   }
 
   /** Marks a poll as started; undefined when one is already in flight (or the runtime is closed). */
@@ -107,31 +93,28 @@ export class PollerRuntime {
   status(id: string): PollerStatus {
     const s = this.slots.get(id);
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-    return { lastStarted: iso(s?.lastStarted), lastFinished: iso(s?.lastFinished), nextScheduled: iso(s?.nextAt), inFlight: s?.inFlight !== undefined };
+    return { lastStarted: iso(s?.lastStarted), lastFinished: iso(s?.lastFinished), nextScheduled: iso(this.timers.dueAt(id)), inFlight: s?.inFlight !== undefined };
   }
 
   /** A deleted poller: its timer cancelled, its poll aborted, its history dropped. */
   forget(id: string): void {
+    this.timers.unschedule(id);
     const s = this.slots.get(id);
     if (s === undefined) return;
-    s.timer?.cancel();
     s.inFlight?.abort(new Error('poller deleted'));
     this.slots.delete(id);
   }
 
   /** Pollers with a pending timer or a poll in flight: for metrics and tests. */
   active(): { readonly scheduled: number; readonly inFlight: number } {
-    let scheduled = 0;
     let inFlight = 0;
-    for (const s of this.slots.values()) {
-      if (s.timer !== undefined) scheduled++;
-      if (s.inFlight !== undefined) inFlight++;
-    }
-    return { scheduled, inFlight };
+    for (const s of this.slots.values()) if (s.inFlight !== undefined) inFlight++;
+    return { scheduled: this.timers.size, inFlight };
   }
 
   close(): void {
     this.closed = true;
+    this.timers.close();
     this.stopWhere(() => true, 'member stopping');
   }
 
@@ -140,11 +123,7 @@ export class PollerRuntime {
    * (which wakes them there). Their history goes with this member: it is a cache, like RackHD's.
    */
   stopWhere(select: (pollerId: string) => boolean, reason = 'shard handed over'): void {
-    for (const [id, s] of this.slots) {
-      if (!select(id)) continue;
-      s.timer?.cancel();
-      delete s.timer;
-      s.inFlight?.abort(new Error(reason));
-    }
+    this.timers.stopWhere(select);
+    for (const [id, s] of this.slots) if (select(id)) s.inFlight?.abort(new Error(reason));
   }
 }

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { Options } from '../../../actors/workflow/definition-types.ts';
 import type { WorkflowRecord } from '../../../actors/workflow/workflow-protocol.ts';
 import { isMonorailError, ValidationError } from '../../../errors.ts';
+import { mapLimited } from '../../../map-limited.ts';
 import type { NorthboundPorts } from '../northbound-ports.ts';
 
 export const GraphOptions = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
@@ -47,19 +48,15 @@ export async function runOnNodes(
   concurrency = 16,
 ): Promise<NodeRunReport> {
   const report: NodeRunReport = { accepted: [], refused: [] };
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < nodeIds.length; i = next++) {
-      const node = nodeIds[i] ?? '';
-      try {
-        const wf = await runGraph(ports, graphName, node, options);
-        report.accepted.push({ node, workflow: wf.id });
-      } catch (e) {
-        if (!isMonorailError(e)) throw e;
-        report.refused.push({ node, status: e.httpStatus, message: e.message });
-      }
+  // Pushed as each run answers, so the report lists them in the order they were decided.
+  await mapLimited(nodeIds, concurrency, async (node) => {
+    try {
+      const wf = await runGraph(ports, graphName, node, options);
+      report.accepted.push({ node, workflow: wf.id });
+    } catch (e) {
+      if (!isMonorailError(e)) throw e;
+      report.refused.push({ node, status: e.httpStatus, message: e.message });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, nodeIds.length) }, worker));
+  });
   return report;
 }
