@@ -7,30 +7,11 @@
  * from zero, and cancels are re-issued once (cancelling is idempotent for the batch: an ended workflow
  * answers "not active", which is ignored).
  */
-import type { Clock } from '../runtime/clock.ts';
 import { KeyedTimers } from '../runtime/keyed-timers.ts';
 
-export class BatchRuntime {
-  private readonly timers: KeyedTimers;
+export class BatchRuntime extends KeyedTimers {
   private readonly startFailures = new Map<string, number>();
   private readonly cancelsSent = new Set<string>();
-
-  constructor(readonly clock: Clock) {
-    this.timers = new KeyedTimers(clock);
-  }
-
-  /** Replaces the batch's timer: at most one pending tick per batch. */
-  schedule(id: string, delayMs: number, fire: () => void): void {
-    this.timers.schedule(id, delayMs, fire);
-  }
-
-  isScheduled(id: string): boolean {
-    return this.timers.isScheduled(id);
-  }
-
-  unschedule(id: string): void {
-    this.timers.unschedule(id);
-  }
 
   /** Counts a start of `workflowId` that failed with a retryable error; resolves to how many in a row. */
   startFailed(workflowId: string): number {
@@ -66,15 +47,6 @@ export class BatchRuntime {
 
   /** Batches with a pending tick: for metrics and tests. */
   scheduled(): number {
-    return this.timers.size;
-  }
-
-  /** Cancels the timers of the batches `select` picks, whose shard is handed to another member (which wakes them there). */
-  stopWhere(select: (batchId: string) => boolean): void {
-    this.timers.stopWhere(select);
-  }
-
-  close(): void {
-    this.timers.close();
+    return this.size;
   }
 }

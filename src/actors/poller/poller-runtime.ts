@@ -20,17 +20,16 @@ interface Slot {
   samples: PollerSample[];
 }
 
-export class PollerRuntime {
+export class PollerRuntime extends KeyedTimers {
   private readonly slots = new Map<string, Slot>();
-  private readonly timers: KeyedTimers;
   private closed = false;
 
   constructor(
-    readonly clock: Clock,
+    clock: Clock,
     readonly historySize = 60,
   ) {
+    super(clock);
     if (!Number.isInteger(historySize) || historySize < 1) throw new RangeError(`historySize must be a positive integer, not ${historySize}`);
-    this.timers = new KeyedTimers(clock);
   }
 
   private slot(id: string): Slot {
@@ -40,19 +39,6 @@ export class PollerRuntime {
       this.slots.set(id, s);
     }
     return s;
-  }
-
-  /** Replaces the poller's timer: at most one pending tick per poller. */
-  schedule(id: string, delayMs: number, fire: () => void): void {
-    this.timers.schedule(id, delayMs, fire);
-  }
-
-  isScheduled(id: string): boolean {
-    return this.timers.isScheduled(id);
-  }
-
-  unschedule(id: string): void {
-    this.timers.unschedule(id);
   }
 
   /** Marks a poll as started; undefined when one is already in flight (or the runtime is closed). */
@@ -93,12 +79,12 @@ export class PollerRuntime {
   status(id: string): PollerStatus {
     const s = this.slots.get(id);
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-    return { lastStarted: iso(s?.lastStarted), lastFinished: iso(s?.lastFinished), nextScheduled: iso(this.timers.dueAt(id)), inFlight: s?.inFlight !== undefined };
+    return { lastStarted: iso(s?.lastStarted), lastFinished: iso(s?.lastFinished), nextScheduled: iso(this.dueAt(id)), inFlight: s?.inFlight !== undefined };
   }
 
   /** A deleted poller: its timer cancelled, its poll aborted, its history dropped. */
   forget(id: string): void {
-    this.timers.unschedule(id);
+    this.unschedule(id);
     const s = this.slots.get(id);
     if (s === undefined) return;
     s.inFlight?.abort(new Error('poller deleted'));
@@ -109,21 +95,21 @@ export class PollerRuntime {
   active(): { readonly scheduled: number; readonly inFlight: number } {
     let inFlight = 0;
     for (const s of this.slots.values()) if (s.inFlight !== undefined) inFlight++;
-    return { scheduled: this.timers.size, inFlight };
+    return { scheduled: this.size, inFlight };
   }
 
-  close(): void {
+  override close(): void {
     this.closed = true;
-    this.timers.close();
-    this.stopWhere(() => true, 'member stopping');
+    super.close();
+    for (const s of this.slots.values()) s.inFlight?.abort(new Error('member stopping'));
   }
 
   /**
    * Cancels the timers and polls of the pollers `select` picks, whose shard is handed to another member
    * (which wakes them there). Their history goes with this member: it is a cache, like RackHD's.
    */
-  stopWhere(select: (pollerId: string) => boolean, reason = 'shard handed over'): void {
-    this.timers.stopWhere(select);
+  override stopWhere(select: (pollerId: string) => boolean, reason = 'shard handed over'): void {
+    super.stopWhere(select);
     for (const [id, s] of this.slots) if (select(id)) s.inFlight?.abort(new Error(reason));
   }
 }
